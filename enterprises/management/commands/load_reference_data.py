@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from safety.tenancy import scopes_disabled
+
+from ...reference import load_bodies, load_regions
+
+
+class Command(BaseCommand):
+    help = "Load regions and supervisory bodies from fixtures/ (idempotent)."
+
+    def handle(self, *args, **options) -> None:
+        with scopes_disabled():
+            regions = load_regions()
+            bodies = load_bodies()
+        self.stdout.write(self.style.SUCCESS(f"Reference data loaded: {regions} new regions, {bodies} new bodies."))

@@ -1,0 +1,57 @@
+"""Loading reference data (regions, supervisory bodies) from fixtures/, idempotently.
+
+Trees are loaded node by node through treebeard (so paths stay consistent) and matched on their natural
+keys (region code, body name): running the load again changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from .models import Region, SupervisoryBody
+
+FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+
+
+def _load_regions(nodes: list[dict], parent: Region | None, counter: list[int]) -> None:
+    for node in nodes:
+        region = Region.objects.filter(code=node["code"]).first()
+        fields = {"name": node["name"], "name_en": node.get("name_en", ""), "level": node["level"]}
+        if region is None:
+            region = (parent.add_child(code=node["code"], **fields) if parent
+                      else Region.add_root(code=node["code"], **fields))
+            counter[0] += 1
+        elif any(getattr(region, k) != v for k, v in fields.items()):
+            Region.objects.filter(pk=region.pk).update(**fields)
+        _load_regions(node.get("children") or [], region, counter)
+
+
+def load_regions(path: Path | None = None) -> int:
+    counter = [0]
+    with transaction.atomic():
+        _load_regions(json.loads((path or FIXTURES / "regions.json").read_text("utf-8")), None, counter)
+    return counter[0]
+
+
+def _load_bodies(nodes: list[dict], parent: SupervisoryBody | None, counter: list[int]) -> None:
+    for node in nodes:
+        region = Region.objects.get(code=node["region"])
+        body = SupervisoryBody.objects.filter(name=node["name"]).first()
+        fields = {"kind": node["kind"], "region": region, "industries": node.get("industries", []),
+                  "accepts_registrations": node.get("accepts_registrations", True)}
+        if body is None:
+            body = parent.add_child(name=node["name"], **fields) if parent else SupervisoryBody.add_root(
+                name=node["name"], **fields)
+            counter[0] += 1
+        _load_bodies(node.get("children") or [], body, counter)
+
+
+def load_bodies(path: Path | None = None) -> int:
+    counter = [0]
+    with transaction.atomic():
+        _load_bodies(json.loads((path or FIXTURES / "bodies.json").read_text("utf-8")), None, counter)
+    return counter[0]
