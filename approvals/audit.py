@@ -11,8 +11,14 @@ if TYPE_CHECKING:
 
 
 def log_operation(
-    *, actor: Actor | None, action: str, obj: Any = None, enterprise_id: int | None = None, detail: str = "",
-    user: Any = None, ip: str | None = None,
+    *,
+    actor: Actor | None,
+    action: str,
+    obj: Any = None,
+    enterprise_id: int | None = None,
+    detail: str = "",
+    user: Any = None,
+    ip: str | None = None,
 ) -> OperationLog:
     if enterprise_id is None and obj is not None:
         enterprise_id = getattr(obj, "enterprise_id", None)
@@ -22,7 +28,9 @@ def log_operation(
     body_id = actor.membership.body_id if actor is not None and actor.membership is not None else None
     return OperationLog.objects.create(
         user=user if getattr(user, "pk", None) else None,
-        username=(user.get_username() if getattr(user, "pk", None) else ("system" if actor and actor.is_system else ""))[:150],
+        username=(
+            user.get_username() if getattr(user, "pk", None) else ("system" if actor and actor.is_system else "")
+        )[:150],
         enterprise_id=enterprise_id,
         body_id=body_id,
         action=action,

@@ -58,9 +58,7 @@ def _latest_record(subject: models.Model) -> ReviewRecord | None:
     from django.contrib.contenttypes.models import ContentType
 
     return (
-        ReviewRecord.objects.filter(
-            subject_type=ContentType.objects.get_for_model(subject), subject_id=subject.pk
-        )
+        ReviewRecord.objects.filter(subject_type=ContentType.objects.get_for_model(subject), subject_id=subject.pk)
         .order_by("-created_at", "-pk")
         .first()
     )
@@ -71,9 +69,7 @@ def already_decided_message(subject: models.Model, state_field: str) -> str:
     last = _latest_record(subject)
     if last is None:
         return _("This item is now “%(state)s”; the action is no longer possible.") % {"state": state}
-    return _(
-        "This item is now “%(state)s”: %(who)s decided “%(decision)s” at %(when)s. Reload the page to see it."
-    ) % {
+    return _("This item is now “%(state)s”: %(who)s decided “%(decision)s” at %(when)s. Reload the page to see it.") % {
         "state": state,
         "who": last.reviewer_name or _("the system"),
         "decision": last.get_decision_display(),
@@ -82,8 +78,15 @@ def already_decided_message(subject: models.Model, state_field: str) -> str:
 
 
 def record_review(
-    *, actor: Actor, subject: models.Model, node: str, decision: str, reason: str = "", node_name: str = "",
-    from_state: str = "", to_state: str = "",
+    *,
+    actor: Actor,
+    subject: models.Model,
+    node: str,
+    decision: str,
+    reason: str = "",
+    node_name: str = "",
+    from_state: str = "",
+    to_state: str = "",
 ) -> ReviewRecord:
     return ReviewRecord.objects.create(
         enterprise_id=subject.enterprise_id,
@@ -135,11 +138,19 @@ def perform_transition(
         subject.save()
         to_state = getattr(subject, state_field)
         record_review(
-            actor=actor, subject=subject, node=node, node_name=node_name, decision=decision, reason=reason,
-            from_state=from_state, to_state=to_state,
+            actor=actor,
+            subject=subject,
+            node=node,
+            node_name=node_name,
+            decision=decision,
+            reason=reason,
+            from_state=from_state,
+            to_state=to_state,
         )
         audit.log_operation(
-            actor=actor, action=OperationLog.Action.TRANSITION, obj=subject,
+            actor=actor,
+            action=OperationLog.Action.TRANSITION,
+            obj=subject,
             detail=f"{from_state} → {to_state}" + (f": {reason}" if reason else ""),
         )
         for notice in notices(subject) if notices else ():

@@ -10,10 +10,15 @@ from .models import OperationLog
 class OperationLogFilter(django_filters.FilterSet):
     username = django_filters.CharFilter(label=_("User name"), lookup_expr="iexact")
     action = django_filters.ChoiceFilter(label=_("Action"), choices=OperationLog.Action.choices)
-    since = django_filters.DateFilter(label=_("From"), field_name="created_at", lookup_expr="date__gte",
-                                      widget=forms.DateInput(attrs={"type": "date"}))
-    until = django_filters.DateFilter(label=_("To"), field_name="created_at", lookup_expr="date__lte",
-                                      widget=forms.DateInput(attrs={"type": "date"}))
+    since = django_filters.DateFilter(
+        label=_("From"),
+        field_name="created_at",
+        lookup_expr="date__gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    until = django_filters.DateFilter(
+        label=_("To"), field_name="created_at", lookup_expr="date__lte", widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     class Meta:
         model = OperationLog

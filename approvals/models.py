@@ -49,7 +49,11 @@ class ReviewRecord(models.Model):
     node = models.CharField(_("node"), max_length=30, choices=Node.choices)
     node_name = models.CharField(_("reviewing unit"), max_length=100, blank=True)
     reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("reviewer"),
     )
     # Kept as written at the time: names change, records do not. Empty reviewer = the system.
@@ -122,6 +126,9 @@ class NotificationDelivery(models.Model):
             models.Index(fields=["updated_at"], name="delivery_pending", condition=Q(status="pending")),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.channel}: {self.status}"
+
 
 class OperationLog(models.Model):
     """系统日志: who did what, when, from where. Written by services and auth signals; never edited."""
@@ -144,11 +151,19 @@ class OperationLog(models.Model):
     username = models.CharField(_("user name"), max_length=150, blank=True)
     # The tenant the action concerns (if any), and the body the actor acted for (if a government user).
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", models.SET_NULL, null=True, blank=True, related_name="+",
+        "enterprises.Enterprise",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("enterprise"),
     )
     body = models.ForeignKey(
-        "enterprises.SupervisoryBody", models.SET_NULL, null=True, blank=True, related_name="+",
+        "enterprises.SupervisoryBody",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("supervisory body"),
     )
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)

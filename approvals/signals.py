@@ -30,8 +30,12 @@ def log_login(sender, request, user, **kwargs) -> None:
     with scopes_disabled():
         enterprise_id, body_id = _enterprise_and_body(user)
         OperationLog.objects.create(
-            user=user, username=user.get_username(), enterprise_id=enterprise_id, body_id=body_id,
-            action=OperationLog.Action.LOGIN, ip=_ip(request),
+            user=user,
+            username=user.get_username(),
+            enterprise_id=enterprise_id,
+            body_id=body_id,
+            action=OperationLog.Action.LOGIN,
+            ip=_ip(request),
         )
 
 
@@ -42,8 +46,12 @@ def log_logout(sender, request, user, **kwargs) -> None:
     with scopes_disabled():
         enterprise_id, body_id = _enterprise_and_body(user)
         OperationLog.objects.create(
-            user=user, username=user.get_username(), enterprise_id=enterprise_id, body_id=body_id,
-            action=OperationLog.Action.LOGOUT, ip=_ip(request),
+            user=user,
+            username=user.get_username(),
+            enterprise_id=enterprise_id,
+            body_id=body_id,
+            action=OperationLog.Action.LOGOUT,
+            ip=_ip(request),
         )
 
 
@@ -51,6 +59,8 @@ def log_logout(sender, request, user, **kwargs) -> None:
 def log_login_failed(sender, credentials, request=None, **kwargs) -> None:
     with scopes_disabled():
         audit.log_operation(
-            actor=None, action=OperationLog.Action.LOGIN_FAILED,
-            detail=str(credentials.get("username", ""))[:150], ip=_ip(request),
+            actor=None,
+            action=OperationLog.Action.LOGIN_FAILED,
+            detail=str(credentials.get("username", ""))[:150],
+            ip=_ip(request),
         )

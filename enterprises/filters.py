@@ -25,11 +25,15 @@ class RegistrationFilter(django_filters.FilterSet):
     owning_body = BodyFilter(label=_("Owning body"), queryset=SupervisoryBody.objects.none())
     industry = django_filters.ChoiceFilter(label=_("Industry category"), choices=IndustryCategory.choices)
     submitted_from = django_filters.DateFilter(
-        label=_("Submitted from"), field_name="submitted_at", lookup_expr="date__gte",
+        label=_("Submitted from"),
+        field_name="submitted_at",
+        lookup_expr="date__gte",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     submitted_to = django_filters.DateFilter(
-        label=_("Submitted to"), field_name="submitted_at", lookup_expr="date__lte",
+        label=_("Submitted to"),
+        field_name="submitted_at",
+        lookup_expr="date__lte",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 

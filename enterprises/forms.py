@@ -24,27 +24,36 @@ class BodyChoiceField(forms.ModelChoiceField):
 class RegistrationDetailsForm(forms.Form):
     name = forms.CharField(label=_("Enterprise name"), max_length=100)
     credit_code = forms.CharField(
-        label=_("Unified social credit code"), max_length=18, min_length=18,
+        label=_("Unified social credit code"),
+        max_length=18,
+        min_length=18,
         help_text=_("18 characters, as printed on the business licence."),
         widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
     )
     owning_body = BodyChoiceField(
-        label=_("Owning body"), queryset=SupervisoryBody.objects.none(),
+        label=_("Owning body"),
+        queryset=SupervisoryBody.objects.none(),
         help_text=_("The supervisory body your enterprise reports to; it reviews this registration."),
     )
     region = RegionChoiceField(label=_("Region"), queryset=Region.objects.none())
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
-    latitude = forms.DecimalField(label=_("Latitude"), max_digits=9, decimal_places=6, required=False,
-                                  min_value=-90, max_value=90)
-    longitude = forms.DecimalField(label=_("Longitude"), max_digits=9, decimal_places=6, required=False,
-                                   min_value=-180, max_value=180)
+    latitude = forms.DecimalField(
+        label=_("Latitude"), max_digits=9, decimal_places=6, required=False, min_value=-90, max_value=90
+    )
+    longitude = forms.DecimalField(
+        label=_("Longitude"), max_digits=9, decimal_places=6, required=False, min_value=-180, max_value=180
+    )
     industry = forms.ChoiceField(label=_("Industry category"), choices=[("", "---------"), *IndustryCategory.choices])
     is_university = forms.BooleanField(
         label=_("This is a university or research institute (labs and hazardous chemicals)"), required=False
     )
     contact_name = forms.CharField(label=_("Contact person"), max_length=50)
-    contact_phone = forms.CharField(label=_("Contact phone"), max_length=20, validators=[validate_phone],
-                                    widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    contact_phone = forms.CharField(
+        label=_("Contact phone"),
+        max_length=20,
+        validators=[validate_phone],
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -68,33 +77,58 @@ class RegistrationDetailsForm(forms.Form):
     def details(self) -> RegistrationDetails:
         d = self.cleaned_data
         return RegistrationDetails(
-            name=d["name"], credit_code=d["credit_code"], owning_body=d["owning_body"], region=d["region"],
-            industry=d["industry"], contact_name=d["contact_name"], contact_phone=d["contact_phone"],
-            address=d.get("address", ""), latitude=d.get("latitude"), longitude=d.get("longitude"),
+            name=d["name"],
+            credit_code=d["credit_code"],
+            owning_body=d["owning_body"],
+            region=d["region"],
+            industry=d["industry"],
+            contact_name=d["contact_name"],
+            contact_phone=d["contact_phone"],
+            address=d.get("address", ""),
+            latitude=d.get("latitude"),
+            longitude=d.get("longitude"),
             is_university=d.get("is_university", False),
         )
 
     @classmethod
     def initial_from(cls, enterprise: Enterprise) -> dict:
-        return {f: getattr(enterprise, f) for f in (
-            "name", "credit_code", "owning_body", "region", "address", "latitude", "longitude", "industry",
-            "is_university", "contact_name", "contact_phone",
-        )}
+        return {
+            f: getattr(enterprise, f)
+            for f in (
+                "name",
+                "credit_code",
+                "owning_body",
+                "region",
+                "address",
+                "latitude",
+                "longitude",
+                "industry",
+                "is_university",
+                "contact_name",
+                "contact_phone",
+            )
+        }
 
 
 class RegistrationForm(RegistrationDetailsForm):
     username = forms.CharField(
-        label=_("Administrator user name"), max_length=150,
+        label=_("Administrator user name"),
+        max_length=150,
         help_text=_("You log in with this name once the registration is approved."),
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
     )
     full_name = forms.CharField(label=_("Administrator full name"), max_length=50)
-    email = forms.EmailField(label=_("E-mail"), required=False,
-                             help_text=_("For notifications and password reset."))
-    password1 = forms.CharField(label=_("Password"), strip=False,
-                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=True))
-    password2 = forms.CharField(label=_("Password again"), strip=False,
-                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=True))
+    email = forms.EmailField(label=_("E-mail"), required=False, help_text=_("For notifications and password reset."))
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=True),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=True),
+    )
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()
@@ -116,13 +150,13 @@ class RegistrationForm(RegistrationDetailsForm):
 
     def account(self) -> ApplicantAccount:
         d = self.cleaned_data
-        return ApplicantAccount(username=d["username"], password=d["password1"], full_name=d["full_name"],
-                                email=d.get("email", ""))
+        return ApplicantAccount(
+            username=d["username"], password=d["password1"], full_name=d["full_name"], email=d.get("email", "")
+        )
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for rejection"), widget=forms.Textarea(attrs={"rows": 3}),
-                             max_length=2000)
+    reason = forms.CharField(label=_("Reason for rejection"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
 
 class ApproveForm(forms.Form):
@@ -130,20 +164,30 @@ class ApproveForm(forms.Form):
 
     owning_body = BodyChoiceField(label=_("Owning body"), queryset=SupervisoryBody.objects.none(), required=False)
     region = RegionChoiceField(label=_("Region"), queryset=Region.objects.none(), required=False)
-    latitude = forms.DecimalField(label=_("Latitude"), max_digits=9, decimal_places=6, required=False,
-                                  min_value=-90, max_value=90)
-    longitude = forms.DecimalField(label=_("Longitude"), max_digits=9, decimal_places=6, required=False,
-                                   min_value=-180, max_value=180)
-    industry = forms.ChoiceField(label=_("Industry category"), required=False,
-                                 choices=[("", "---------"), *IndustryCategory.choices])
-    reason = forms.CharField(label=_("Opinion"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                             max_length=2000)
+    latitude = forms.DecimalField(
+        label=_("Latitude"), max_digits=9, decimal_places=6, required=False, min_value=-90, max_value=90
+    )
+    longitude = forms.DecimalField(
+        label=_("Longitude"), max_digits=9, decimal_places=6, required=False, min_value=-180, max_value=180
+    )
+    industry = forms.ChoiceField(
+        label=_("Industry category"), required=False, choices=[("", "---------"), *IndustryCategory.choices]
+    )
+    reason = forms.CharField(
+        label=_("Opinion"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
 
     def __init__(self, *args, enterprise: Enterprise, **kwargs) -> None:
-        kwargs.setdefault("initial", {
-            "owning_body": enterprise.owning_body_id, "region": enterprise.region_id,
-            "latitude": enterprise.latitude, "longitude": enterprise.longitude, "industry": enterprise.industry,
-        })
+        kwargs.setdefault(
+            "initial",
+            {
+                "owning_body": enterprise.owning_body_id,
+                "region": enterprise.region_id,
+                "latitude": enterprise.latitude,
+                "longitude": enterprise.longitude,
+                "industry": enterprise.industry,
+            },
+        )
         super().__init__(*args, **kwargs)
         self.fields["owning_body"].queryset = selectors.bodies_for_registration()
         self.fields["region"].queryset = selectors.regions_for_choice()

@@ -18,13 +18,17 @@ def _pending_registrations(actor):
     return Enterprise.objects.filter(status=Enterprise.Status.PENDING, owning_body=actor.body).order_by("submitted_at")
 
 
-register(InboxProvider(
-    key="enterprise_registrations",
-    title=_("Enterprise registrations awaiting review"),
-    queryset=_pending_registrations,
-    item=lambda e: InboxItem(
-        title=e.name, subtitle=e.get_industry_display(), since=e.submitted_at,
-        url=reverse("enterprises:gov_registration_detail", args=[e.pk]),
-    ),
-    list_url=lambda actor: reverse("enterprises:gov_registrations"),
-))
+register(
+    InboxProvider(
+        key="enterprise_registrations",
+        title=_("Enterprise registrations awaiting review"),
+        queryset=_pending_registrations,
+        item=lambda e: InboxItem(
+            title=e.name,
+            subtitle=e.get_industry_display(),
+            since=e.submitted_at,
+            url=reverse("enterprises:gov_registration_detail", args=[e.pk]),
+        ),
+        list_url=lambda actor: reverse("enterprises:gov_registrations"),
+    )
+)

@@ -115,11 +115,10 @@ class SupervisoryBody(MP_Node):
     name = models.CharField(_("name"), max_length=100, unique=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     region = models.ForeignKey(Region, models.PROTECT, verbose_name=_("jurisdiction region"), related_name="+")
-    industries = models.JSONField(
-        _("industries"), default=list, blank=True, help_text=_("Empty means every industry.")
-    )
+    industries = models.JSONField(_("industries"), default=list, blank=True, help_text=_("Empty means every industry."))
     accepts_registrations = models.BooleanField(
-        _("accepts enterprise registrations"), default=True,
+        _("accepts enterprise registrations"),
+        default=True,
         help_text=_("Offered as an owning body on the self-registration form."),
     )
 
@@ -233,8 +232,14 @@ class Membership(models.Model):
         LEADER = "leader", _("Leader (read-only)")
 
     ENTERPRISE_ROLES = (
-        Role.ENTERPRISE_ADMIN, Role.SAFETY_MANAGER, Role.STAFF, Role.LAB_SAFETY_OFFICER, Role.CENTRE_STAFF,
-        Role.COLLEGE_ADMIN, Role.TEACHER, Role.STUDENT,
+        Role.ENTERPRISE_ADMIN,
+        Role.SAFETY_MANAGER,
+        Role.STAFF,
+        Role.LAB_SAFETY_OFFICER,
+        Role.CENTRE_STAFF,
+        Role.COLLEGE_ADMIN,
+        Role.TEACHER,
+        Role.STUDENT,
     )
     BODY_ROLES = (Role.BODY_ADMIN, Role.REVIEWER, Role.INSPECTOR, Role.LEADER)
 
@@ -248,7 +253,11 @@ class Membership(models.Model):
         Enterprise, models.CASCADE, null=True, blank=True, related_name="memberships", verbose_name=_("enterprise")
     )
     body = models.ForeignKey(
-        SupervisoryBody, models.CASCADE, null=True, blank=True, related_name="memberships",
+        SupervisoryBody,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
         verbose_name=_("supervisory body"),
     )
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
@@ -260,7 +269,9 @@ class Membership(models.Model):
         verbose_name_plural = _("memberships")
         constraints = [
             models.CheckConstraint(
-                condition=(Q(enterprise__isnull=False, body__isnull=True) | Q(enterprise__isnull=True, body__isnull=False)),
+                condition=(
+                    Q(enterprise__isnull=False, body__isnull=True) | Q(enterprise__isnull=True, body__isnull=False)
+                ),
                 name="membership_exactly_one_organisation",
             ),
             models.UniqueConstraint(fields=["user", "enterprise"], name="membership_unique_user_enterprise"),

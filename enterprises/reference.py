@@ -22,8 +22,11 @@ def _load_regions(nodes: list[dict], parent: Region | None, counter: list[int]) 
         region = Region.objects.filter(code=node["code"]).first()
         fields = {"name": node["name"], "name_en": node.get("name_en", ""), "level": node["level"]}
         if region is None:
-            region = (parent.add_child(code=node["code"], **fields) if parent
-                      else Region.add_root(code=node["code"], **fields))
+            region = (
+                parent.add_child(code=node["code"], **fields)
+                if parent
+                else Region.add_root(code=node["code"], **fields)
+            )
             counter[0] += 1
         elif any(getattr(region, k) != v for k, v in fields.items()):
             Region.objects.filter(pk=region.pk).update(**fields)
@@ -41,11 +44,18 @@ def _load_bodies(nodes: list[dict], parent: SupervisoryBody | None, counter: lis
     for node in nodes:
         region = Region.objects.get(code=node["region"])
         body = SupervisoryBody.objects.filter(name=node["name"]).first()
-        fields = {"kind": node["kind"], "region": region, "industries": node.get("industries", []),
-                  "accepts_registrations": node.get("accepts_registrations", True)}
+        fields = {
+            "kind": node["kind"],
+            "region": region,
+            "industries": node.get("industries", []),
+            "accepts_registrations": node.get("accepts_registrations", True),
+        }
         if body is None:
-            body = parent.add_child(name=node["name"], **fields) if parent else SupervisoryBody.add_root(
-                name=node["name"], **fields)
+            body = (
+                parent.add_child(name=node["name"], **fields)
+                if parent
+                else SupervisoryBody.add_root(name=node["name"], **fields)
+            )
             counter[0] += 1
         _load_bodies(node.get("children") or [], body, counter)
 

@@ -37,9 +37,7 @@ def registration_for_applicant(user: User) -> Enterprise | None:
     if not getattr(user, "is_authenticated", False):
         return None
     return (
-        Enterprise.unscoped.filter(
-            memberships__user=user, memberships__role=Membership.Role.ENTERPRISE_ADMIN
-        )
+        Enterprise.unscoped.filter(memberships__user=user, memberships__role=Membership.Role.ENTERPRISE_ADMIN)
         .select_related("owning_body", "region")
         .order_by("-pk")
         .first()
@@ -72,9 +70,9 @@ def registration_reviewers(enterprise: Enterprise) -> list[User]:
 def enterprise_admins(enterprise: Enterprise) -> list[User]:
     return [
         m.user
-        for m in Membership.objects.filter(
-            enterprise=enterprise, role=Membership.Role.ENTERPRISE_ADMIN
-        ).select_related("user")
+        for m in Membership.objects.filter(enterprise=enterprise, role=Membership.Role.ENTERPRISE_ADMIN).select_related(
+            "user"
+        )
     ]
 
 

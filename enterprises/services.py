@@ -58,8 +58,11 @@ def _check_unique(details: RegistrationDetails, exclude_pk: int | None = None) -
     errors: dict[str, list[str]] = {}
     if others.filter(name=details.name).exists():
         errors["name"] = [
-            _("An enterprise named “%(name)s” is already registered. If it is yours, ask its administrator "
-              "for an account instead of registering again.") % {"name": details.name}
+            _(
+                "An enterprise named “%(name)s” is already registered. If it is yours, ask its administrator "
+                "for an account instead of registering again."
+            )
+            % {"name": details.name}
         ]
     if others.filter(credit_code=details.credit_code).exists():
         errors["credit_code"] = [_("This unified social credit code is already registered.")]
@@ -71,8 +74,12 @@ def _check_region_in_jurisdiction(details: RegistrationDetails) -> None:
     body_region = details.owning_body.region
     if not details.region.path.startswith(body_region.path):
         raise ValidationError(
-            {"region": [_("The region must lie within the owning body's jurisdiction (%(region)s).")
-                        % {"region": body_region.name}]}
+            {
+                "region": [
+                    _("The region must lie within the owning body's jurisdiction (%(region)s).")
+                    % {"region": body_region.name}
+                ]
+            }
         )
 
 
@@ -110,17 +117,26 @@ def enterprise_register(*, actor: Actor, details: RegistrationDetails, account: 
             enterprise.full_clean(validate_unique=False, validate_constraints=False)
             enterprise.save()
             user = User.objects.create_user(
-                username=account.username, password=account.password, full_name=account.full_name,
-                email=account.email, phone=details.contact_phone,
+                username=account.username,
+                password=account.password,
+                full_name=account.full_name,
+                email=account.email,
+                phone=details.contact_phone,
             )
             Membership.objects.create(
-                user=user, enterprise=enterprise, role=Membership.Role.ENTERPRISE_ADMIN,
+                user=user,
+                enterprise=enterprise,
+                role=Membership.Role.ENTERPRISE_ADMIN,
                 status=Membership.Status.PENDING,
             )
             applicant = _applicant_actor(actor, user)
             record_review(
-                actor=applicant, subject=enterprise, node=Node.APPLICANT, node_name=enterprise.name,
-                decision=Decision.SUBMIT, to_state=enterprise.status,
+                actor=applicant,
+                subject=enterprise,
+                node=Node.APPLICANT,
+                node_name=enterprise.name,
+                decision=Decision.SUBMIT,
+                to_state=enterprise.status,
             )
             audit.log_operation(actor=applicant, action=OperationLog.Action.CREATE, obj=enterprise)
             for notice in _registration_notices(enterprise, resubmitted=False):
@@ -206,8 +222,12 @@ def registration_approve(
         if "region" in changed or "owning_body" in changed:
             if not enterprise.region.path.startswith(enterprise.owning_body.region.path):
                 raise ValidationError(
-                    {"region": [_("The region must lie within the owning body's jurisdiction (%(region)s).")
-                                % {"region": enterprise.owning_body.region.name}]}
+                    {
+                        "region": [
+                            _("The region must lie within the owning body's jurisdiction (%(region)s).")
+                            % {"region": enterprise.owning_body.region.name}
+                        ]
+                    }
                 )
         enterprise.reviewed_at = timezone.now()
         Membership.objects.filter(

@@ -12,7 +12,8 @@ class StatusColumn(tables.Column):
 
     def render(self, record, value):
         return format_html(
-            '<span class="badge text-bg-{}">{}</span>', self.COLOURS.get(record.status, "secondary"),
+            '<span class="badge text-bg-{}">{}</span>',
+            self.COLOURS.get(record.status, "secondary"),
             record.get_status_display(),
         )
 
@@ -21,7 +22,9 @@ class StatusColumn(tables.Column):
 
 
 class RegistrationTable(tables.Table):
-    name = tables.LinkColumn("enterprises:gov_registration_detail", args=[tables.A("pk")], verbose_name=_("Enterprise name"))
+    name = tables.LinkColumn(
+        "enterprises:gov_registration_detail", args=[tables.A("pk")], verbose_name=_("Enterprise name")
+    )
     credit_code = tables.Column(verbose_name=_("Unified social credit code"))
     region = tables.Column(verbose_name=_("Region"), accessor="region__name", order_by=("region__path",))
     owning_body = tables.Column(verbose_name=_("Owning body"), accessor="owning_body__name")
@@ -34,8 +37,17 @@ class RegistrationTable(tables.Table):
     class Meta:
         model = Enterprise
         fields = ()
-        sequence = ("name", "credit_code", "region", "owning_body", "industry", "contact_name", "contact_phone",
-                    "status", "submitted_at")
+        sequence = (
+            "name",
+            "credit_code",
+            "region",
+            "owning_body",
+            "industry",
+            "contact_name",
+            "contact_phone",
+            "status",
+            "submitted_at",
+        )
         attrs = {"class": "table table-hover align-middle"}
         empty_text = _("Nothing here.")
         order_by = ("-submitted_at",)

@@ -49,6 +49,4 @@ def validate_credit_code(value: str) -> None:
 def validate_phone(value: str) -> None:
     digits = (value or "").replace("-", "").replace(" ", "")
     if not digits.isdigit() or not 7 <= len(digits) <= 13:
-        raise ValidationError(
-            _("Enter a mobile number (11 digits) or a landline such as 0830-1234567."), code="phone"
-        )
+        raise ValidationError(_("Enter a mobile number (11 digits) or a landline such as 0830-1234567."), code="phone")

@@ -48,7 +48,9 @@ def register(request: HttpRequest) -> HttpResponse:
         else:
             user = enterprise.memberships.get().user
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Registration submitted. The owning body will review it; you will be notified."))
+            messages.success(
+                request, _("Registration submitted. The owning body will review it; you will be notified.")
+            )
             return redirect("enterprises:registration_status")
     return render(request, "enterprises/register.html", {"form": form, **settings_context()})
 
@@ -76,28 +78,43 @@ def registration_status(request: HttpRequest) -> HttpResponse:
     elif request.method == "POST":
         messages.error(request, _("Only a rejected registration can be changed and resubmitted."))
         return redirect("enterprises:registration_status")
-    return render(request, "enterprises/registration_status.html", {
-        "enterprise": enterprise, "form": form, "records": review_records_for(enterprise, scoped=False),
-        **settings_context(),
-    })
+    return render(
+        request,
+        "enterprises/registration_status.html",
+        {
+            "enterprise": enterprise,
+            "form": form,
+            "records": review_records_for(enterprise, scoped=False),
+            **settings_context(),
+        },
+    )
 
 
 def government_home(request: HttpRequest) -> HttpResponse:
     actor = request.actor
     registrations = selectors.registrations_for_actor(actor)
-    return render(request, "enterprises/government_home.html", {
-        "pending_count": registrations.filter(status=Enterprise.Status.PENDING).count(),
-        "rejected_count": registrations.filter(status=Enterprise.Status.REJECTED).count(),
-        "approved_count": registrations.filter(status=Enterprise.Status.APPROVED).count(),
-        "sections": inbox_sections(actor, limit=5),
-    })
+    return render(
+        request,
+        "enterprises/government_home.html",
+        {
+            "pending_count": registrations.filter(status=Enterprise.Status.PENDING).count(),
+            "rejected_count": registrations.filter(status=Enterprise.Status.REJECTED).count(),
+            "approved_count": registrations.filter(status=Enterprise.Status.APPROVED).count(),
+            "sections": inbox_sections(actor, limit=5),
+        },
+    )
 
 
 def enterprise_home(request: HttpRequest) -> HttpResponse:
     actor = request.actor
-    return render(request, "enterprises/enterprise_home.html", {
-        "enterprise": actor.enterprise, "sections": inbox_sections(actor, limit=5),
-    })
+    return render(
+        request,
+        "enterprises/enterprise_home.html",
+        {
+            "enterprise": actor.enterprise,
+            "sections": inbox_sections(actor, limit=5),
+        },
+    )
 
 
 def _require_government(request: HttpRequest) -> None:
@@ -132,9 +149,16 @@ class RegistrationListView(ExportableListMixin, View):
         if request.GET.get("export") == "xlsx":
             return self.export_response(table)
         RequestConfig(request, paginate={"per_page": 25, "paginator_class": LazyPaginator}).configure(table)
-        return render(request, "enterprises/registration_list.html", {
-            "table": table, "filter": filterset, "tab": tab, "tabs": self.TABS,
-        })
+        return render(
+            request,
+            "enterprises/registration_list.html",
+            {
+                "table": table,
+                "filter": filterset,
+                "tab": tab,
+                "tabs": self.TABS,
+            },
+        )
 
 
 @method_decorator(login_required, name="dispatch")
@@ -146,17 +170,22 @@ class RegistrationDetailView(ScopedObjectMixin, View):
 
     def get(self, request: HttpRequest, pk: int, approve_form=None, reject_form=None) -> HttpResponse:
         enterprise = self.get_object()
-        can_review = (
-            enterprise.status == Enterprise.Status.PENDING and selectors.can_review_registration(request.actor, enterprise)
+        can_review = enterprise.status == Enterprise.Status.PENDING and selectors.can_review_registration(
+            request.actor, enterprise
         )
-        return render(request, "enterprises/registration_detail.html", {
-            "enterprise": enterprise,
-            "records": review_records_for(enterprise),
-            "can_review": can_review,
-            "approve_form": approve_form or ApproveForm(enterprise=enterprise),
-            "reject_form": reject_form or RejectForm(),
-            **settings_context(),
-        }, status=400 if (approve_form or reject_form) else 200)
+        return render(
+            request,
+            "enterprises/registration_detail.html",
+            {
+                "enterprise": enterprise,
+                "records": review_records_for(enterprise),
+                "can_review": can_review,
+                "approve_form": approve_form or ApproveForm(enterprise=enterprise),
+                "reject_form": reject_form or RejectForm(),
+                **settings_context(),
+            },
+            status=400 if (approve_form or reject_form) else 200,
+        )
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         enterprise = self.get_object()  # 404 for outsiders before anything else
@@ -167,17 +196,24 @@ class RegistrationDetailView(ScopedObjectMixin, View):
                 if not form.is_valid():
                     return self.get(request, pk, approve_form=form)
                 services.registration_approve(
-                    actor=request.actor, enterprise_id=enterprise.pk, corrections=form.corrections(),
+                    actor=request.actor,
+                    enterprise_id=enterprise.pk,
+                    corrections=form.corrections(),
                     reason=form.cleaned_data["reason"],
                 )
-                messages.success(request, _("Approved: %(name)s. Its administrator can now log in.") % {"name": enterprise.name})
+                messages.success(
+                    request, _("Approved: %(name)s. Its administrator can now log in.") % {"name": enterprise.name}
+                )
             elif action == "reject":
                 form = RejectForm(request.POST)
                 if not form.is_valid():
                     return self.get(request, pk, reject_form=form)
-                services.registration_reject(actor=request.actor, enterprise_id=enterprise.pk,
-                                             reason=form.cleaned_data["reason"])
-                messages.success(request, _("Rejected: %(name)s. The applicant has been told why.") % {"name": enterprise.name})
+                services.registration_reject(
+                    actor=request.actor, enterprise_id=enterprise.pk, reason=form.cleaned_data["reason"]
+                )
+                messages.success(
+                    request, _("Rejected: %(name)s. The applicant has been told why.") % {"name": enterprise.name}
+                )
             else:
                 messages.error(request, _("Unknown action."))
         except TransitionRefused as exc:

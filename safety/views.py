@@ -80,9 +80,7 @@ def switch_organisation(request: HttpRequest) -> HttpResponse:
     from enterprises.selectors import memberships_for_user
 
     wanted = request.POST.get("membership")
-    membership = next(
-        (m for m in memberships_for_user(request.user) if str(m.pk) == wanted and m.is_active), None
-    )
+    membership = next((m for m in memberships_for_user(request.user) if str(m.pk) == wanted and m.is_active), None)
     if membership is None:
         raise Http404
     request.session[ACTIVE_MEMBERSHIP_SESSION_KEY] = membership.pk
@@ -108,12 +106,13 @@ class ExportableListMixin:
 
         from .exports import export_table
 
-        audit.log_operation(actor=self.request.actor, action=OperationLog.Action.EXPORT,
-                            detail=f"{self.export_filename}: {self.request.GET.urlencode()}"[:2000])
+        audit.log_operation(
+            actor=self.request.actor,
+            action=OperationLog.Action.EXPORT,
+            detail=f"{self.export_filename}: {self.request.GET.urlencode()}"[:2000],
+        )
         return export_table(table, filename=str(self.export_filename))
 
 
 def settings_context() -> dict:
     return {"MAP_TILE_URL": settings.MAP_TILE_URL, "MAP_TILE_ATTRIBUTION": settings.MAP_TILE_ATTRIBUTION}
-
-

@@ -30,10 +30,21 @@ class Command(BaseCommand):
         worker = None
         if not no_worker:
             schedule = os.path.join(settings.VAR_DIR, "celerybeat-schedule")
-            worker = subprocess.Popen([
-                sys.executable, "-m", "celery", "-A", "safety", "worker", "-B", "--pool=solo",
-                "--loglevel=INFO", "--schedule", schedule,
-            ])
+            worker = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "safety",
+                    "worker",
+                    "-B",
+                    "--pool=solo",
+                    "--loglevel=INFO",
+                    "--schedule",
+                    schedule,
+                ]
+            )
             self.stdout.write(self.style.SUCCESS(f"Celery worker with beat started (pid {worker.pid})."))
         self.stdout.write(self.style.SUCCESS(f"Open http://{addrport}/ — demo accounts are listed in README.md."))
         try:

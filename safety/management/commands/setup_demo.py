@@ -25,10 +25,28 @@ BODY_USERS = [
 
 ENTERPRISES = [
     # name, credit code base (17), body, region code, industry, university, admin username, lat, lng
-    ("泸州示范化工有限公司", "91510502MA6ABCDE1", "江阳区南城街道安全生产监督管理办公室", "510502001000",
-     "hazardous_chemicals", False, "ent_admin", "28.871000", "105.441000"),
-    ("西北示范农林大学", "12610403MB2XYW001", "杨陵区应急管理局", "610403001000", "education", True,
-     "uni_officer", "34.272000", "108.069000"),
+    (
+        "泸州示范化工有限公司",
+        "91510502MA6ABCDE1",
+        "江阳区南城街道安全生产监督管理办公室",
+        "510502001000",
+        "hazardous_chemicals",
+        False,
+        "ent_admin",
+        "28.871000",
+        "105.441000",
+    ),
+    (
+        "西北示范农林大学",
+        "12610403MB2XYW001",
+        "杨陵区应急管理局",
+        "610403001000",
+        "education",
+        True,
+        "uni_officer",
+        "34.272000",
+        "108.069000",
+    ),
 ]
 
 ENTERPRISE_USERS = [
@@ -42,7 +60,7 @@ ENTERPRISE_USERS = [
 
 
 class Command(BaseCommand):
-    help = "Load reference data and demo organisations and accounts (password for all: %s)." % DEMO_PASSWORD
+    help = f"Load reference data and demo organisations and accounts (password for all: {DEMO_PASSWORD})."
 
     def handle(self, *args, **options) -> None:
         call_command("load_reference_data", stdout=self.stdout)
@@ -69,51 +87,72 @@ class Command(BaseCommand):
         for username, full_name, body_name, role in BODY_USERS:
             user, made = self._user(username, full_name, email=f"{username}@localhost")
             created += made
-            Membership.objects.get_or_create(user=user, body=SupervisoryBody.objects.get(name=body_name),
-                                             defaults={"role": role})
+            Membership.objects.get_or_create(
+                user=user, body=SupervisoryBody.objects.get(name=body_name), defaults={"role": role}
+            )
         for name, base, body_name, region_code, industry, uni, admin_name, lat, lng in ENTERPRISES:
             if Enterprise.unscoped.filter(name=name).exists():
                 continue
             body = SupervisoryBody.objects.get(name=body_name)
             details = services.RegistrationDetails(
-                name=name, credit_code=base + credit_code_check_character(base), owning_body=body,
-                region=Region.objects.get(code=region_code), industry=industry, contact_name="示范联系人",
-                contact_phone="13800000000", address="示范地址 1 号", latitude=lat, longitude=lng,
+                name=name,
+                credit_code=base + credit_code_check_character(base),
+                owning_body=body,
+                region=Region.objects.get(code=region_code),
+                industry=industry,
+                contact_name="示范联系人",
+                contact_phone="13800000000",
+                address="示范地址 1 号",
+                latitude=lat,
+                longitude=lng,
                 is_university=uni,
             )
             enterprise = services.enterprise_register(
-                actor=Actor(user=None), details=details,
-                account=services.ApplicantAccount(username=admin_name, password=DEMO_PASSWORD,
-                                                  full_name="示范管理员", email=f"{admin_name}@localhost"),
+                actor=Actor(user=None),
+                details=details,
+                account=services.ApplicantAccount(
+                    username=admin_name, password=DEMO_PASSWORD, full_name="示范管理员", email=f"{admin_name}@localhost"
+                ),
             )
             created += 1
             reviewer = Membership.objects.filter(body=body, role="reviewer").select_related("user", "body").first()
-            services.registration_approve(actor=Actor(user=reviewer.user, membership=reviewer),
-                                          enterprise_id=enterprise.pk, reason="资料齐全，同意。")
+            services.registration_approve(
+                actor=Actor(user=reviewer.user, membership=reviewer),
+                enterprise_id=enterprise.pk,
+                reason="资料齐全，同意。",
+            )
         for username, full_name, enterprise_name, role in ENTERPRISE_USERS:
             user, made = self._user(username, full_name, email=f"{username}@localhost")
             created += made
-            Membership.objects.get_or_create(user=user, enterprise=Enterprise.unscoped.get(name=enterprise_name),
-                                             defaults={"role": role})
+            Membership.objects.get_or_create(
+                user=user, enterprise=Enterprise.unscoped.get(name=enterprise_name), defaults={"role": role}
+            )
         # A registration left pending, so the township reviewer's inbox has something in it.
         if not Enterprise.unscoped.filter(name="泸州待审机械制造厂").exists():
             base = "91510502MA6PEND01"
             services.enterprise_register(
                 actor=Actor(user=None),
                 details=services.RegistrationDetails(
-                    name="泸州待审机械制造厂", credit_code=base + credit_code_check_character(base),
+                    name="泸州待审机械制造厂",
+                    credit_code=base + credit_code_check_character(base),
                     owning_body=SupervisoryBody.objects.get(name="江阳区南城街道安全生产监督管理办公室"),
-                    region=Region.objects.get(code="510502001000"), industry="machinery", contact_name="待审联系人",
+                    region=Region.objects.get(code="510502001000"),
+                    industry="machinery",
+                    contact_name="待审联系人",
                     contact_phone="13900000000",
                 ),
-                account=services.ApplicantAccount(username="applicant", password=DEMO_PASSWORD,
-                                                  full_name="申请人", email="applicant@localhost"),
+                account=services.ApplicantAccount(
+                    username="applicant", password=DEMO_PASSWORD, full_name="申请人", email="applicant@localhost"
+                ),
             )
             created += 1
         # One person in two organisations, to show the organisation switcher.
         consultant, made = self._user("consultant", "何顾问", email="consultant@localhost")
         created += made
         for enterprise_name in ("泸州示范化工有限公司", "西北示范农林大学"):
-            Membership.objects.get_or_create(user=consultant, enterprise=Enterprise.unscoped.get(name=enterprise_name),
-                                             defaults={"role": "safety_manager"})
+            Membership.objects.get_or_create(
+                user=consultant,
+                enterprise=Enterprise.unscoped.get(name=enterprise_name),
+                defaults={"role": "safety_manager"},
+            )
         return created
