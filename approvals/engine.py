@@ -20,6 +20,8 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
+from safety.tenancy import actor_scope
+
 from . import audit
 from .models import OperationLog, ReviewRecord
 from .notify import notify
@@ -124,7 +126,7 @@ def perform_transition(
     whether this actor may take the decision; a refusal is 403 (the actor can see the item, so nothing
     leaks). ``before_save`` applies edits that go with the decision (e.g. a reviewer's corrections).
     """
-    with transaction.atomic():
+    with actor_scope(actor), transaction.atomic():
         subject = lock_subject(queryset, pk)
         if check is not None and not check(subject):
             raise PermissionDenied(_("You may not take this decision."))

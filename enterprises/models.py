@@ -62,6 +62,11 @@ class Region(MP_Node):
             return self.name_en
         return self.name
 
+    @property
+    def full_name(self) -> str:
+        """Province › city › … › this region."""
+        return " › ".join(str(r) for r in [*Region.objects.get_ancestors(self), self])
+
     def subtree_q(self, prefix: str = "") -> Q:
         """Filter for rows whose region (reached through ``prefix``) lies in this region's subtree."""
         return Q(**{f"{prefix}path__startswith": self.path})

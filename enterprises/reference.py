@@ -22,10 +22,11 @@ def _load_regions(nodes: list[dict], parent: Region | None, counter: list[int]) 
         region = Region.objects.filter(code=node["code"]).first()
         fields = {"name": node["name"], "name_en": node.get("name_en", ""), "level": node["level"]}
         if region is None:
+            create = {"code": node["code"], **fields}
             region = (
-                parent.add_child(code=node["code"], **fields)
+                Region.objects.add_child(parent, create_kwargs=create)
                 if parent
-                else Region.add_root(code=node["code"], **fields)
+                else Region.objects.add_root(create_kwargs=create)
             )
             counter[0] += 1
         elif any(getattr(region, k) != v for k, v in fields.items()):
@@ -51,10 +52,11 @@ def _load_bodies(nodes: list[dict], parent: SupervisoryBody | None, counter: lis
             "accepts_registrations": node.get("accepts_registrations", True),
         }
         if body is None:
+            create = {"name": node["name"], **fields}
             body = (
-                parent.add_child(name=node["name"], **fields)
+                SupervisoryBody.objects.add_child(parent, create_kwargs=create)
                 if parent
-                else SupervisoryBody.add_root(name=node["name"], **fields)
+                else SupervisoryBody.objects.add_root(create_kwargs=create)
             )
             counter[0] += 1
         _load_bodies(node.get("children") or [], body, counter)

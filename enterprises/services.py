@@ -16,6 +16,7 @@ from approvals import audit
 from approvals.engine import Notice, perform_transition, record_review
 from approvals.models import Decision, Node, OperationLog
 from approvals.notify import notify
+from safety.tenancy import scope
 
 from . import selectors
 from .models import Enterprise, Membership, Region, SupervisoryBody, User
@@ -116,31 +117,8 @@ def enterprise_register(*, actor: Actor, details: RegistrationDetails, account: 
             _apply_details(enterprise, details)
             enterprise.full_clean(validate_unique=False, validate_constraints=False)
             enterprise.save()
-            user = User.objects.create_user(
-                username=account.username,
-                password=account.password,
-                full_name=account.full_name,
-                email=account.email,
-                phone=details.contact_phone,
-            )
-            Membership.objects.create(
-                user=user,
-                enterprise=enterprise,
-                role=Membership.Role.ENTERPRISE_ADMIN,
-                status=Membership.Status.PENDING,
-            )
-            applicant = _applicant_actor(actor, user)
-            record_review(
-                actor=applicant,
-                subject=enterprise,
-                node=Node.APPLICANT,
-                node_name=enterprise.name,
-                decision=Decision.SUBMIT,
-                to_state=enterprise.status,
-            )
-            audit.log_operation(actor=applicant, action=OperationLog.Action.CREATE, obj=enterprise)
-            for notice in _registration_notices(enterprise, resubmitted=False):
-                notify(recipients=notice.recipients, title=notice.title, body=notice.body, url=notice.url)
+            with scope(enterprise=[enterprise.pk]):  # the new tenant's own scope, nothing wider
+                _register_rest(actor, enterprise, details, account)
     except IntegrityError:
         # Two people registering the same name or code at the same moment: the loser gets the clear message.
         _check_unique(details)
@@ -148,6 +126,31 @@ def enterprise_register(*, actor: Actor, details: RegistrationDetails, account: 
             raise ValidationError({"username": [_("This user name is taken; choose another.")]}) from None
         raise
     return enterprise
+
+
+def _register_rest(actor: Actor, enterprise: Enterprise, details: RegistrationDetails, account: ApplicantAccount):
+    user = User.objects.create_user(
+        username=account.username,
+        password=account.password,
+        full_name=account.full_name,
+        email=account.email,
+        phone=details.contact_phone,
+    )
+    Membership.objects.create(
+        user=user, enterprise=enterprise, role=Membership.Role.ENTERPRISE_ADMIN, status=Membership.Status.PENDING
+    )
+    applicant = _applicant_actor(actor, user)
+    record_review(
+        actor=applicant,
+        subject=enterprise,
+        node=Node.APPLICANT,
+        node_name=enterprise.name,
+        decision=Decision.SUBMIT,
+        to_state=enterprise.status,
+    )
+    audit.log_operation(actor=applicant, action=OperationLog.Action.CREATE, obj=enterprise)
+    for notice in _registration_notices(enterprise, resubmitted=False):
+        notify(recipients=notice.recipients, title=notice.title, body=notice.body, url=notice.url)
 
 
 def _applicant_actor(actor: Actor, user: User) -> Actor:

@@ -31,7 +31,7 @@ class Actor:
 
     @property
     def is_system(self) -> bool:
-        return self.user is None
+        return isinstance(self, _SystemActor)
 
     @property
     def enterprise(self) -> Enterprise | None:

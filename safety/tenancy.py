@@ -64,8 +64,12 @@ class TenantManager(models.Manager):
 
 @contextmanager
 def actor_scope(actor: Actor):
-    """Open the scope an actor may see: nothing, its enterprise, its jurisdiction, or all (superuser)."""
-    if actor.is_platform_admin:
+    """Open the scope an actor may see: nothing, its enterprise, its jurisdiction, or all (superuser, system).
+
+    Nesting is fine: services open their actor's scope themselves, so they are safe to call from a view (scope
+    already open), a Celery task or a test alike.
+    """
+    if actor.is_system or actor.is_platform_admin:
         with scopes_disabled():
             yield
         return
