@@ -59,14 +59,17 @@ def notifications_mark_all_read(request: HttpRequest) -> HttpResponse:
 class OperationLogView(ExportableListMixin, View):
     export_filename = gettext_lazy("operation-log")
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        actor = request.actor
+    @classmethod
+    def build_list(cls, actor, params):
         from enterprises.models import Membership
 
         if not (actor.is_platform_admin or actor.body is not None or actor.has_role(Membership.Role.ENTERPRISE_ADMIN)):
             raise PermissionDenied(_("The operation log is for administrators and government users."))
-        filterset = OperationLogFilter(request.GET, queryset=selectors.operation_log_for(actor))
-        table = OperationLogTable(filterset.qs)
+        filterset = OperationLogFilter(params, queryset=selectors.operation_log_for(actor))
+        return filterset, OperationLogTable(filterset.qs)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        filterset, table = self.build_list(request.actor, request.GET)
         if request.GET.get("export") == "xlsx":
             return self.export_response(table)
         RequestConfig(request, paginate={"per_page": 50, "paginator_class": LazyPaginator}).configure(table)

@@ -117,11 +117,6 @@ def enterprise_home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _require_government(request: HttpRequest) -> None:
-    if request.actor.body is None:
-        raise PermissionDenied(_("This page is for government users."))
-
-
 @method_decorator(login_required, name="dispatch")
 class RegistrationListView(ExportableListMixin, View):
     """Government queue of registrations in the jurisdiction: pending, rejected, all."""
@@ -133,19 +128,23 @@ class RegistrationListView(ExportableListMixin, View):
         "all": (None, gettext_lazy("All")),
     }
 
-    def get(self, request: HttpRequest, tab: str = "pending") -> HttpResponse:
-        _require_government(request)
-        status, _label = self.TABS.get(tab, self.TABS["pending"])
-        qs = selectors.registrations_for_actor(request.actor)
+    @classmethod
+    def build_list(cls, actor, params, tab: str = "pending"):
+        if actor.body is None:
+            raise PermissionDenied(_("This page is for government users."))
+        status, _label = cls.TABS.get(tab, cls.TABS["pending"])
+        qs = selectors.registrations_for_actor(actor)
+        data = params.copy()
         if status:
             qs = qs.filter(status=status)
-        data = request.GET.copy()
-        if status:
             data.pop("status", None)
-        filterset = RegistrationFilter(data, queryset=qs, actor=request.actor)
+        filterset = RegistrationFilter(data, queryset=qs, actor=actor)
         if status:
             del filterset.filters["status"]
-        table = RegistrationTable(filterset.qs)
+        return filterset, RegistrationTable(filterset.qs)
+
+    def get(self, request: HttpRequest, tab: str = "pending") -> HttpResponse:
+        filterset, table = self.build_list(request.actor, request.GET, tab=tab)
         if request.GET.get("export") == "xlsx":
             return self.export_response(table)
         RequestConfig(request, paginate={"per_page": 25, "paginator_class": LazyPaginator}).configure(table)

@@ -168,7 +168,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery. The embedded default is kombu's filesystem transport: no broker server, works across the
 # web and worker processes. Production uses Redis.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+# "localhost" only names the machine: the filesystem transport has no server (it silences kombu's warning).
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost/")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = TIME_ZONE

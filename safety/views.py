@@ -3,14 +3,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.db import connection, transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from .models import ExportJob
 from .tenancy import ACTIVE_MEMBERSHIP_SESSION_KEY
 
 
@@ -96,9 +97,18 @@ def safe_next(request: HttpRequest, fallback: str) -> str:
 
 
 class ExportableListMixin:
-    """A list with filters and an Excel export of exactly what the filters select (``?export=xlsx``)."""
+    """A list with filters and an Excel export of exactly what the filters select (``?export=xlsx``).
+
+    Subclasses implement ``build_list(actor, params, **url_kwargs) -> (filterset, table)``, used both by the
+    page and by the Celery export of big lists, so both always agree on the rows. Up to
+    settings.EXPORT_SYNC_MAX_ROWS rows download at once; more become an ExportJob with a progress page.
+    """
 
     export_filename = "export"
+
+    @classmethod
+    def build_list(cls, actor, params, **url_kwargs):
+        raise NotImplementedError
 
     def export_response(self, table):
         from approvals import audit
@@ -106,12 +116,51 @@ class ExportableListMixin:
 
         from .exports import export_table
 
+        actor = self.request.actor
         audit.log_operation(
-            actor=self.request.actor,
+            actor=actor,
             action=OperationLog.Action.EXPORT,
             detail=f"{self.export_filename}: {self.request.GET.urlencode()}"[:2000],
         )
-        return export_table(table, filename=str(self.export_filename))
+        limit = settings.EXPORT_SYNC_MAX_ROWS
+        # Bounded probe instead of COUNT(*): a queue of a million rows must not be counted to decide this.
+        if len(table.data.data.values("pk")[: limit + 1]) <= limit:
+            return export_table(table, filename=str(self.export_filename))
+        from .tasks import run_export
+
+        params = {k: v for k, v in self.request.GET.lists() if k not in ("export", "page")}
+        job = ExportJob.objects.create(
+            user=self.request.user,
+            membership=actor.membership,
+            list_key=f"{type(self).__module__}.{type(self).__qualname__}",
+            url_kwargs=dict(self.kwargs),
+            params=params,
+            title=str(self.export_filename),
+        )
+        transaction.on_commit(lambda: run_export.delay(job.pk))
+        return redirect("export_status", pk=job.pk)
+
+
+def _export_jobs(request: HttpRequest):
+    return ExportJob.objects.filter(user=request.user)
+
+
+@login_required
+def export_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Progress of a big export; the partial polls itself (htmx) until the file is ready."""
+    job = get_object_or_404(_export_jobs(request), pk=pk)
+    template = "exports/_progress.html" if request.headers.get("HX-Request") else "exports/status.html"
+    return render(request, template, {"job": job})
+
+
+@login_required
+def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(_export_jobs(request).filter(status=ExportJob.Status.DONE), pk=pk)
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1])
+
+
+export_status.isolation_model = ExportJob
+export_download.isolation_model = ExportJob
 
 
 def settings_context() -> dict:
