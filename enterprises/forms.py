@@ -13,7 +13,7 @@ from .validators import validate_credit_code, validate_phone
 class RegionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Region) -> str:
         # Indented by depth so the tree reads in a plain select (works on phones without JS).
-        return "\u3000" * (obj.depth - 1) + obj.name
+        return "\u3000" * (obj.depth - 1) + str(obj)
 
 
 class BodyChoiceField(forms.ModelChoiceField):
@@ -34,6 +34,15 @@ class RegistrationDetailsForm(forms.Form):
         label=_("Owning body"),
         queryset=SupervisoryBody.objects.none(),
         help_text=_("The supervisory body your enterprise reports to; it reviews this registration."),
+        # Choosing the body narrows the region list to its jurisdiction (htmx; without JS all regions stay).
+        widget=forms.Select(
+            attrs={
+                "hx-get": "/register/regions/",
+                "hx-target": "#id_region",
+                "hx-trigger": "change",
+                "hx-include": "#id_region",
+            }
+        ),
     )
     region = RegionChoiceField(label=_("Region"), queryset=Region.objects.none())
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
@@ -157,6 +166,11 @@ class RegistrationForm(RegistrationDetailsForm):
 
 class RejectForm(forms.Form):
     reason = forms.CharField(label=_("Reason for rejection"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+    def __init__(self, *args, **kwargs) -> None:
+        # Shown next to ApproveForm, which has a `reason` field too: distinct ids keep each label on its own field.
+        kwargs.setdefault("auto_id", "id_reject_%s")
+        super().__init__(*args, **kwargs)
 
 
 class ApproveForm(forms.Form):

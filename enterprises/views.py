@@ -55,6 +55,19 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(request, "enterprises/register.html", {"form": form, **settings_context()})
 
 
+def region_options(request: HttpRequest) -> HttpResponse:
+    """<option>s of the regions in a body's jurisdiction, for the registration form (public reference data)."""
+    from .forms import RegionChoiceField
+    from .models import SupervisoryBody
+
+    raw = request.GET.get("owning_body", "")
+    body = SupervisoryBody.objects.filter(pk=int(raw)).select_related("region").first() if raw.isdigit() else None
+    regions = selectors.regions_under(body.region) if body else selectors.regions_for_choice()
+    field = RegionChoiceField(queryset=regions)
+    selected = request.GET.get("region", "")
+    return render(request, "enterprises/_region_options.html", {"choices": field.choices, "selected": selected})
+
+
 @login_required
 def registration_status(request: HttpRequest) -> HttpResponse:
     """The applicant's own registration: status, the review record, and fix-and-resubmit after a rejection."""
