@@ -25,22 +25,7 @@ def _enterprise_and_body(user):
     return (first.enterprise_id if first else None), (first.body_id if first else None)
 
 
-@receiver(user_logged_in)
-def log_login(sender, request, user, **kwargs) -> None:
-    with scopes_disabled():
-        enterprise_id, body_id = _enterprise_and_body(user)
-        OperationLog.objects.create(
-            user=user,
-            username=user.get_username(),
-            enterprise_id=enterprise_id,
-            body_id=body_id,
-            action=OperationLog.Action.LOGIN,
-            ip=_ip(request),
-        )
-
-
-@receiver(user_logged_out)
-def log_logout(sender, request, user, **kwargs) -> None:
+def _log_session_event(request, user, action: str) -> None:
     if user is None:
         return
     with scopes_disabled():
@@ -50,9 +35,19 @@ def log_logout(sender, request, user, **kwargs) -> None:
             username=user.get_username(),
             enterprise_id=enterprise_id,
             body_id=body_id,
-            action=OperationLog.Action.LOGOUT,
+            action=action,
             ip=_ip(request),
         )
+
+
+@receiver(user_logged_in)
+def log_login(sender, request, user, **kwargs) -> None:
+    _log_session_event(request, user, OperationLog.Action.LOGIN)
+
+
+@receiver(user_logged_out)
+def log_logout(sender, request, user, **kwargs) -> None:
+    _log_session_event(request, user, OperationLog.Action.LOGOUT)
 
 
 @receiver(user_login_failed)
