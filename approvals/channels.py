@@ -17,6 +17,13 @@ from django.utils.module_loading import import_string
 from .models import Notification
 
 
+def absolute_url(url: str) -> str:
+    """Links in e-mails and webhooks leave the site: make them absolute with settings.SITE_URL."""
+    if not url or "://" in url:
+        return url
+    return f"{settings.SITE_URL}{url if url.startswith('/') else '/' + url}"
+
+
 class Channel:
     """Interface: subclass, set ``name``, implement ``applies_to`` and ``send``."""
 
@@ -38,7 +45,7 @@ class EmailChannel(Channel):
     def send(self, notification: Notification) -> None:
         body = notification.body
         if notification.url:
-            body = f"{body}\n\n{notification.url}".strip()
+            body = f"{body}\n\n{absolute_url(notification.url)}".strip()
         send_mail(notification.title, body, None, [notification.recipient.email], fail_silently=False)
 
 
@@ -53,7 +60,11 @@ class WebhookChannel(Channel):
 
     def payload(self, notification: Notification) -> dict:
         who = notification.recipient.display_name
-        return {"msgtype": "text", "text": {"content": f"[{who}] {notification.title}\n{notification.body}".strip()}}
+        link = f"\n{absolute_url(notification.url)}" if notification.url else ""
+        return {
+            "msgtype": "text",
+            "text": {"content": f"[{who}] {notification.title}\n{notification.body}{link}".strip()},
+        }
 
     def send(self, notification: Notification) -> None:
         request = urllib.request.Request(

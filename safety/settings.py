@@ -21,6 +21,9 @@ env = environ.Env(
     SECURE_SSL_REDIRECT=(bool, True),
     SECURE_HSTS_SECONDS=(int, 31536000),
     SECURE_PROXY_SSL_HEADER=(bool, False),
+    SECURE_HSTS_INCLUDE_SUBDOMAINS=(bool, True),
+    SECURE_HSTS_PRELOAD=(bool, True),
+    USE_X_FORWARDED_FOR=(bool, False),
 )
 env_file = BASE_DIR / ".env"
 if env_file.exists():
@@ -203,6 +206,11 @@ CELERY_BEAT_SCHEDULE = {
 NOTIFICATION_CHANNELS = env.list("NOTIFICATION_CHANNELS", default=["approvals.channels.EmailChannel"])
 NOTIFICATION_WEBHOOK_URL = env.str("NOTIFICATION_WEBHOOK_URL", default="")
 
+# The address users reach the site at, for links in e-mails and webhooks (no request there to ask).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Only behind a proxy that overwrites X-Forwarded-For may the operation log take the client address from it.
+USE_X_FORWARDED_FOR = env("USE_X_FORWARDED_FOR")
+
 # Map: intranets have no tile server, so tiles are off unless a deployment configures its own.
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
 MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
@@ -217,20 +225,23 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:", "blob:"] + ([MAP_TILE_URL.split("/{")[0]] if MAP_TILE_URL else []),
         "style-src": ["'self'", "'unsafe-inline'"],
         "script-src": ["'self'"],
-        "frame-ancestors": ["'self'"],
+        "frame-ancestors": ["'none'"],
     }
 }
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
-X_FRAME_OPTIONS = "SAMEORIGIN"
+X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env("SECURE_SSL_REDIRECT")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env("SECURE_HSTS_SECONDS")
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # Intranet domains may host plain-HTTP siblings: both are switchable (README "Production").
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env("SECURE_HSTS_INCLUDE_SUBDOMAINS")
+    SECURE_HSTS_PRELOAD = env("SECURE_HSTS_PRELOAD")
+    # Load balancers probe /healthz over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_CONTENT_TYPE_NOSNIFF = True
     if env("SECURE_PROXY_SSL_HEADER"):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

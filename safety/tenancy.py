@@ -78,8 +78,11 @@ def actor_scope(actor: Actor):
 
 
 def _client_ip(request) -> str | None:
-    # Behind the production proxy (see docker-compose.yml) the first X-Forwarded-For hop is the client.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
+    from django.conf import settings
+
+    # X-Forwarded-For is forgeable by anyone reaching the app directly: trusted only when the deployment says
+    # a proxy in front overwrites it (settings.USE_X_FORWARDED_FOR); then its first hop is the client.
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR") if settings.USE_X_FORWARDED_FOR else None
     if forwarded:
         return forwarded.split(",")[0].strip()[:45]
     return request.META.get("REMOTE_ADDR")

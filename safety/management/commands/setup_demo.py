@@ -52,6 +52,7 @@ ENTERPRISES = [
 ENTERPRISE_USERS = [
     ("ent_safety", "王安全", "泸州示范化工有限公司", "safety_manager"),
     ("ent_staff", "冯员工", "泸州示范化工有限公司", "staff"),
+    ("uni_safety", "沈安全", "西北示范农林大学", "lab_safety_officer"),
     ("uni_centre", "陈中心", "西北示范农林大学", "centre_staff"),
     ("uni_college", "褚学院", "西北示范农林大学", "college_admin"),
     ("uni_teacher", "卫老师", "西北示范农林大学", "teacher"),
