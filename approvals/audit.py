@@ -22,6 +22,10 @@ def log_operation(
 ) -> OperationLog:
     if enterprise_id is None and obj is not None:
         enterprise_id = getattr(obj, "enterprise_id", None)
+    if enterprise_id is None and actor is not None and actor.membership is not None:
+        # An action on no particular object (an export, say) belongs to the actor's own tenant, so that the
+        # tenant's administrator finds it in the tenant's log.
+        enterprise_id = actor.membership.enterprise_id
     if actor is not None and not actor.is_system:
         user = actor.user if getattr(actor.user, "is_authenticated", False) else user
         ip = ip or actor.ip

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.http import Http404
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
@@ -59,11 +59,16 @@ def lock_subject(queryset: models.QuerySet, pk: Any) -> models.Model:
 def _latest_record(subject: models.Model) -> ReviewRecord | None:
     from django.contrib.contenttypes.models import ContentType
 
-    return (
-        ReviewRecord.objects.filter(subject_type=ContentType.objects.get_for_model(subject), subject_id=subject.pk)
-        .order_by("-created_at", "-pk")
-        .first()
-    )
+    from safety.tenancy import scopes_disabled
+
+    # The subject came through the actor's scoped queryset, so its record is the actor's to read; an
+    # applicant before approval has no tenant scope yet (see approvals.selectors.review_records_for).
+    with scopes_disabled():
+        return (
+            ReviewRecord.objects.filter(subject_type=ContentType.objects.get_for_model(subject), subject_id=subject.pk)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
 
 
 def already_decided_message(subject: models.Model, state_field: str) -> str:
@@ -75,7 +80,7 @@ def already_decided_message(subject: models.Model, state_field: str) -> str:
         "state": state,
         "who": last.reviewer_name or _("the system"),
         "decision": last.get_decision_display(),
-        "when": formats.date_format(last.created_at.astimezone(), "Y-m-d H:i:s"),
+        "when": formats.date_format(timezone.localtime(last.created_at), "Y-m-d H:i:s"),
     }
 
 

@@ -23,3 +23,8 @@ class OperationLogTable(tables.Table):
         attrs = {"class": "table table-sm table-hover"}
         empty_text = _("Nothing here.")
         order_by = ("-created_at",)
+
+    def value_created_at(self, value):
+        # The datetime itself: the Excel export writes it as local wall-clock time (DateTimeColumn.value would
+        # give an ISO string in UTC).
+        return value

@@ -16,7 +16,7 @@ from approvals import audit
 from approvals.engine import Notice, perform_transition, record_review
 from approvals.models import Decision, Node, OperationLog
 from approvals.notify import notify
-from safety.tenancy import scope
+from safety.tenancy import actor_scope, scope
 
 from . import selectors
 from .models import Enterprise, Membership, Region, SupervisoryBody, User
@@ -187,6 +187,13 @@ def registration_resubmit(*, actor: Actor, details: RegistrationDetails) -> Ente
     )
 
 
+def _registrations_queryset(actor: Actor):
+    """The reviewer's registrations, built in the actor's own scope: a service may be called with no scope open
+    (Celery, shell, tests), and TenantManager reads the scope when the queryset is built."""
+    with actor_scope(actor):
+        return selectors.registrations_for_actor(actor)
+
+
 def _node_for(body: SupervisoryBody) -> str:
     return {
         SupervisoryBody.Kind.TOWNSHIP: Node.TOWNSHIP,
@@ -223,6 +230,20 @@ def registration_approve(
             setattr(enterprise, name, new)
             enterprise.corrected_fields[name] = {"from": _display(old), "to": _display(new)}
         if "region" in changed or "owning_body" in changed:
+            # A correction may not move the registration out of what this reviewer supervises.
+            if actor.body is not None and not selectors.can_review_registration(actor, enterprise):
+                raise ValidationError(
+                    {"owning_body": [_("Choose %(body)s or a body it supervises.") % {"body": actor.body.name}]}
+                )
+            if actor.body is not None and not enterprise.region.path.startswith(actor.body.region.path):
+                raise ValidationError(
+                    {
+                        "region": [
+                            _("The region must lie within your jurisdiction (%(region)s).")
+                            % {"region": actor.body.region.name}
+                        ]
+                    }
+                )
             if not enterprise.region.path.startswith(enterprise.owning_body.region.path):
                 raise ValidationError(
                     {
@@ -250,7 +271,7 @@ def registration_approve(
     body = actor.body
     return perform_transition(
         actor=actor,
-        queryset=selectors.registrations_for_actor(actor),
+        queryset=_registrations_queryset(actor),
         pk=enterprise_id,
         transition="approve",
         node=_node_for(body) if body else Node.OWNING_BODY,
@@ -274,7 +295,9 @@ def registration_reject(*, actor: Actor, enterprise_id: int, reason: str) -> Ent
             Notice(
                 recipients=selectors.enterprise_admins(enterprise),
                 title=_("Registration rejected: %(name)s") % {"name": enterprise.name},
-                body=_("Reason: %(reason)s. Please correct the registration and resubmit it.") % {"reason": reason},
+                # The message ends the reason with its own full stop: drop the reviewer's, or it shows "。。".
+                body=_("Reason: %(reason)s. Please correct the registration and resubmit it.")
+                % {"reason": reason.rstrip("。．.!！?？ ")},
                 url=reverse("enterprises:registration_status"),
             )
         ]
@@ -285,7 +308,7 @@ def registration_reject(*, actor: Actor, enterprise_id: int, reason: str) -> Ent
     body = actor.body
     return perform_transition(
         actor=actor,
-        queryset=selectors.registrations_for_actor(actor),
+        queryset=_registrations_queryset(actor),
         pk=enterprise_id,
         transition="reject",
         transition_kwargs={"reason": reason},

@@ -54,3 +54,8 @@ class RegistrationTable(tables.Table):
 
     def value_name(self, record):
         return record.name
+
+    def value_submitted_at(self, value):
+        # The datetime itself: the Excel export writes it as local wall-clock time (DateTimeColumn.value would
+        # give an ISO string in UTC).
+        return value

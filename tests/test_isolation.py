@@ -1,0 +1,359 @@
+"""Tenant isolation, generated from the URL conf.
+
+Every URL that takes an object id is found by walking the resolver (admin excluded). The view names the
+model its id points at (``view_class.model`` for class-based views, ``isolation_model`` for function
+views); ``WORLDS`` below knows how to make one such object belonging to tenant A (acme's township, 南城,
+owning body 南城办). Then, for each outsider, GET and POST must answer 404 and write nothing, while the
+owner reaches the same URL (so the 404 is about scope, not a broken URL).
+
+Adding a view with an id: declare its model on the view, and add a ``WORLDS`` entry (plus ``OWNERS`` /
+``EXTRA_OUTSIDERS`` / ``POST_BODIES`` if the defaults do not fit). The tests fail until you do.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.core.files.base import ContentFile
+from django.db import models
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.converters import IntConverter
+from django.utils import timezone
+
+from approvals.models import Notification, NotificationDelivery, OperationLog, ReviewRecord
+from enterprises.models import Enterprise, Membership
+from safety.models import ExportJob
+from safety.tenancy import scopes_disabled
+
+from .factories import EnterpriseFactory, MembershipFactory, UserFactory
+
+# --------------------------------------------------------------------------------------------------------
+# The URL walk
+# --------------------------------------------------------------------------------------------------------
+
+EXCLUDED_NAMESPACES = {"admin"}
+ID_KWARG = re.compile(r"^(pk|.+_pk|.+_id)$")
+
+
+@dataclass
+class IdUrl:
+    name: str | None  # namespaced URL name, e.g. "enterprises:gov_registration_detail"
+    route: str  # the full route, for messages
+    id_kwargs: list[str]  # kwargs that carry an object id
+    other_kwargs: list[str]  # kwargs that do not (need a value from URL_EXTRA_KWARGS)
+    model: type[models.Model] | None
+    view: str  # dotted name of the view, for messages
+
+    @property
+    def label(self) -> str:
+        return self.name or self.route
+
+
+def _kwargs_of(pattern) -> tuple[list[str], set[str]]:
+    """(kwarg names, those with an int converter) of one RoutePattern or RegexPattern."""
+    converters = getattr(pattern, "converters", None)
+    if converters is not None and converters:  # RoutePattern
+        return list(converters), {k for k, c in converters.items() if isinstance(c, IntConverter)}
+    regex = getattr(pattern, "regex", None)
+    names = list(regex.groupindex) if regex is not None else []
+    return names, set()
+
+
+def _model_of(callback) -> type[models.Model] | None:
+    view_class = getattr(callback, "view_class", None)
+    if view_class is not None:
+        return getattr(view_class, "model", None)
+    return getattr(callback, "isolation_model", None)
+
+
+def _view_name(callback) -> str:
+    target = getattr(callback, "view_class", None) or callback
+    return f"{target.__module__}.{target.__qualname__}"
+
+
+def walk_id_urls(resolver: URLResolver | None = None) -> list[IdUrl]:
+    found: list[IdUrl] = []
+
+    def walk(res: URLResolver, prefix: str, namespaces: tuple[str, ...], kwargs: list[str], ints: set[str]):
+        for p in res.url_patterns:
+            names, int_names = _kwargs_of(p.pattern)
+            all_kwargs, all_ints = kwargs + names, ints | int_names
+            route = prefix + str(p.pattern)
+            if isinstance(p, URLResolver):
+                if p.namespace in EXCLUDED_NAMESPACES or p.app_name in EXCLUDED_NAMESPACES:
+                    continue
+                walk(p, route, namespaces + ((p.namespace,) if p.namespace else ()), all_kwargs, all_ints)
+                continue
+            assert isinstance(p, URLPattern)
+            id_kwargs = [k for k in all_kwargs if k in all_ints or ID_KWARG.match(k)]
+            if not id_kwargs:
+                continue
+            found.append(
+                IdUrl(
+                    name=":".join((*namespaces, p.name)) if p.name else None,
+                    route=route,
+                    id_kwargs=id_kwargs,
+                    other_kwargs=[k for k in all_kwargs if k not in id_kwargs],
+                    model=_model_of(p.callback),
+                    view=_view_name(p.callback),
+                )
+            )
+
+    walk(resolver or get_resolver(), "", (), [], set())
+    return found
+
+
+ID_URLS = walk_id_urls()
+
+# --------------------------------------------------------------------------------------------------------
+# The registry: how to make an object of tenant A for each model a URL points at
+# --------------------------------------------------------------------------------------------------------
+
+
+def _pending_registration(world) -> Enterprise:
+    """A registration awaiting review in acme's township (南城, owning body 南城办), with its pending admin.
+
+    Pending rather than acme itself, so an outsider's approve or reject that slipped through would change
+    something we can see.
+    """
+    enterprise = EnterpriseFactory(
+        status=Enterprise.Status.PENDING,
+        owning_body=world.nancheng_office,
+        region=world.nancheng,
+        submitted_at=timezone.now(),
+    )
+    MembershipFactory(
+        user=UserFactory(),
+        enterprise=enterprise,
+        role=Membership.Role.ENTERPRISE_ADMIN,
+        status=Membership.Status.PENDING,
+    )
+    return enterprise
+
+
+def _alice_notification(world) -> Notification:
+    """An unread notification of alice (acme's administrator): personal, not merely tenant-owned."""
+    with scopes_disabled():
+        return Notification.objects.create(
+            recipient=world.alice.user, title="审核通过：阿克米化工有限公司", body="alice only", url=""
+        )
+
+
+def _alice_export(world) -> ExportJob:
+    """A finished Excel export of alice's (personal: only its user may watch or download it)."""
+    job = ExportJob.objects.create(
+        user=world.alice.user,
+        membership=world.alice,
+        list_key="approvals.views.OperationLogView",
+        title="operation-log",
+        status=ExportJob.Status.DONE,
+        total=1,
+        done=1,
+        finished_at=timezone.now(),
+    )
+    job.file.save("operation-log.xlsx", ContentFile(b"PK\x03\x04 not really a workbook"), save=True)
+    return job
+
+
+WORLDS: dict[type[models.Model], Callable[[Any], models.Model]] = {
+    Enterprise: _pending_registration,
+    Notification: _alice_notification,
+    ExportJob: _alice_export,
+}
+
+# Who may open the object (the positive control). Default: alice, acme's administrator.
+OWNERS: dict[type[models.Model], str] = {
+    Enterprise: "gov_alice",  # a registration is read by its owning body's reviewer
+    Notification: "alice",
+    ExportJob: "alice",
+}
+
+# Outsiders for every model: another tenant's admin, a government reviewer outside the jurisdiction.
+OUTSIDERS = ("charlie", "gov_charlie")
+# Personal objects: people of the same tenant (and the government above it) are outsiders too.
+EXTRA_OUTSIDERS: dict[type[models.Model], tuple[str, ...]] = {
+    Notification: ("bob", "gov_alice"),
+    ExportJob: ("bob", "gov_alice"),
+}
+
+# The bodies an outsider POSTs (each one separately); default: an empty body.
+POST_BODIES: dict[type[models.Model], list[dict[str, str]]] = {
+    Enterprise: [
+        {"action": "approve", "reason": "outsider"},
+        {"action": "reject", "reason": "outsider"},
+    ],
+}
+
+# Values for non-id kwargs of id URLs, by URL name: {"app:name": {"kwarg": "value"}}.
+URL_EXTRA_KWARGS: dict[str, dict[str, Any]] = {}
+
+
+def outsiders_for(model: type[models.Model] | None) -> tuple[str, ...]:
+    return OUTSIDERS + EXTRA_OUTSIDERS.get(model, ())
+
+
+# --------------------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------------------
+
+
+def _check_declared(u: IdUrl) -> type[models.Model]:
+    if u.model is None:
+        pytest.fail(
+            f"URL {u.label!r} ({u.route}) takes an object id ({', '.join(u.id_kwargs)}) but its view {u.view} "
+            "declares no model. Declare it so the isolation test can check the URL: class-based views set "
+            "`model = TheModel` (see safety.views.ScopedObjectMixin); function views set "
+            "`the_view.isolation_model = TheModel` after the definition (see approvals.views.notification_open).",
+            pytrace=False,
+        )
+    if u.model not in WORLDS:
+        pytest.fail(
+            f"URL {u.label!r} points at {u.model.__module__}.{u.model.__name__}, which has no entry in "
+            "tests/test_isolation.py WORLDS. Add a function that creates one such object belonging to tenant A "
+            "(acme, in 南城办's jurisdiction) and returns it; add OWNERS / EXTRA_OUTSIDERS / POST_BODIES entries "
+            "if the defaults do not fit.",
+            pytrace=False,
+        )
+    if u.name is None:
+        pytest.fail(f"URL {u.route} ({u.view}) takes an id but has no name: name it so it can be reversed.")
+    missing = [k for k in u.other_kwargs if k not in URL_EXTRA_KWARGS.get(u.name, {})]
+    if missing:
+        pytest.fail(
+            f"URL {u.name!r} also takes {', '.join(missing)}: add values to URL_EXTRA_KWARGS in "
+            "tests/test_isolation.py.",
+            pytrace=False,
+        )
+    return u.model
+
+
+def _url_for(u: IdUrl, obj: models.Model) -> str:
+    kwargs: dict[str, Any] = dict(URL_EXTRA_KWARGS.get(u.name, {}))
+    for k in u.id_kwargs:
+        if k == "pk" or len(u.id_kwargs) == 1:
+            kwargs[k] = obj.pk
+        else:  # e.g. <int:enterprise_pk>/…/<int:pk>: the parent's id from the object's own foreign key
+            base = k.removesuffix("_pk").removesuffix("_id")
+            kwargs[k] = getattr(obj, f"{base}_id", obj.pk)
+    return reverse(u.name, kwargs=kwargs)
+
+
+def _snapshot(obj: models.Model) -> dict[str, Any]:
+    """Everything an outsider's request could have written."""
+    with scopes_disabled():
+        fresh = type(obj)._base_manager.get(pk=obj.pk)
+        return {
+            "object": {f.attname: getattr(fresh, f.attname) for f in fresh._meta.concrete_fields},
+            "review_records": ReviewRecord.objects.count(),
+            "transitions": OperationLog.objects.filter(action=OperationLog.Action.TRANSITION).count(),
+            "operation_log": OperationLog.objects.count(),
+            "notifications": sorted(Notification.objects.values_list("pk", "read_at")),
+            "deliveries": NotificationDelivery.objects.count(),
+            "memberships": sorted(Membership.objects.values_list("pk", "status")),
+            "enterprises": sorted(Enterprise.unscoped.values_list("pk", "status", "owning_body_id", "region_id")),
+        }
+
+
+def _client_for(login, membership: Membership) -> Client:
+    return login(membership, Client())
+
+
+def _cases_with_outsiders():
+    for u in ID_URLS:
+        for who in outsiders_for(u.model):
+            yield pytest.param(u, who, id=f"{u.label}-{who}")
+
+
+def _url_params():
+    return [pytest.param(u, id=u.label) for u in ID_URLS]
+
+
+# --------------------------------------------------------------------------------------------------------
+# Tests
+# --------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Files the WORLDS functions write (exports) go to a temporary folder."""
+    settings.MEDIA_ROOT = tmp_path
+
+
+def test_walk_finds_the_known_id_urls():
+    names = {u.name for u in ID_URLS}
+    known = {"enterprises:gov_registration_detail", "approvals:notification_open"}
+    assert known <= names, f"the URL walk missed {sorted(known - names)}; found {sorted(filter(None, names))}"
+
+
+def test_walk_skips_admin_and_id_free_urls():
+    names = {u.name for u in ID_URLS}
+    assert not any(n and n.startswith("admin:") for n in names)
+    assert "enterprises:gov_registrations_tab" not in names  # <str:tab> is not an id
+
+
+def test_walk_flags_a_view_that_declares_no_model():
+    """The generator's own guard: an id URL without a declared model comes out with model None."""
+    from django.urls import path
+
+    class Conf:
+        urlpatterns = [
+            path("thing/<int:pk>/", lambda request, pk: None, name="thing"),
+            path("box/<slug:box_id>/", lambda request, box_id: None, name="box"),
+            path("plain/<str:tab>/", lambda request, tab: None, name="plain"),
+        ]
+
+    found = walk_id_urls(URLResolver(get_resolver().pattern.__class__(r"^/"), Conf))
+    assert [(u.name, u.model) for u in found] == [("thing", None), ("box", None)]
+
+
+@pytest.mark.parametrize("u", _url_params())
+def test_every_id_url_declares_a_registered_model(u: IdUrl):
+    _check_declared(u)
+
+
+@pytest.mark.parametrize("u", _url_params())
+def test_owner_reaches_the_url(u: IdUrl, world, login):
+    """Positive control: the owner (or the reviewer of the jurisdiction) gets the page."""
+    model = _check_declared(u)
+    obj = WORLDS[model](world)
+    owner = getattr(world, OWNERS.get(model, "alice"))
+    c = _client_for(login, owner)
+    url = _url_for(u, obj)
+    response = c.get(url)
+    if response.status_code == 405:
+        # A POST-only action (e.g. opening a notification marks it read): the owner's POST must work.
+        response = c.post(url, POST_BODIES.get(model, [{}])[0])
+        assert response.status_code in (200, 302), f"owner POST {url} → {response.status_code}"
+    else:
+        assert response.status_code == 200, f"owner GET {url} → {response.status_code}"
+
+
+@pytest.mark.parametrize(("u", "outsider"), list(_cases_with_outsiders()))
+def test_outsider_gets_404_and_writes_nothing(u: IdUrl, outsider: str, world, login):
+    model = _check_declared(u)
+    obj = WORLDS[model](world)
+    owner = getattr(world, OWNERS.get(model, "alice"))
+    url = _url_for(u, obj)
+    # What GET answers regardless of the object: a POST-only view refuses GET with 405 for everyone,
+    # owner included, before reading the object; that tells an outsider nothing.
+    owner_get = _client_for(login, owner).get(url).status_code
+    expected_get = 405 if owner_get == 405 else 404
+
+    c = _client_for(login, getattr(world, outsider))
+    before = _snapshot(obj)
+
+    response = c.get(url)
+    assert response.status_code == expected_get, f"{outsider} GET {url} → {response.status_code}"
+    for body in POST_BODIES.get(model, [{}]):
+        response = c.post(url, body)
+        assert response.status_code == 404, f"{outsider} POST {url} {body} → {response.status_code}"
+    # The neighbouring ids (probing) are no different.
+    for probe in (obj.pk + 1000, 0):
+        response = c.get(url.replace(f"/{obj.pk}/", f"/{probe}/"))
+        assert response.status_code in (404, expected_get)
+
+    assert _snapshot(obj) == before, f"{outsider}'s requests to {url} wrote something"
