@@ -5,7 +5,6 @@ from django.dispatch import receiver
 
 from safety.tenancy import scopes_disabled
 
-from . import audit
 from .models import OperationLog
 
 
@@ -52,10 +51,18 @@ def log_logout(sender, request, user, **kwargs) -> None:
 
 @receiver(user_login_failed)
 def log_login_failed(sender, credentials, request=None, **kwargs) -> None:
+    from django.contrib.auth import get_user_model
+
+    username = str(credentials.get("username", ""))[:150]
     with scopes_disabled():
-        audit.log_operation(
-            actor=None,
+        # Attribute the attempt to the account's organisation, so its administrators see attacks on it.
+        user = get_user_model().objects.filter(username=username).first() if username else None
+        enterprise_id, body_id = _enterprise_and_body(user) if user else (None, None)
+        OperationLog.objects.create(
+            user=user,
+            username=username,
+            enterprise_id=enterprise_id,
+            body_id=body_id,
             action=OperationLog.Action.LOGIN_FAILED,
-            detail=str(credentials.get("username", ""))[:150],
             ip=_ip(request),
         )

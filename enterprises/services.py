@@ -215,7 +215,10 @@ def _corrections_to_apply(enterprise: Enterprise, corrections: dict[str, Any]) -
 
 
 def _display(value: Any) -> str:
-    return "" if value is None else str(value)
+    # Official (Chinese) names, not the reviewer's interface language: the record must read the same for all.
+    if value is None:
+        return ""
+    return value.name if isinstance(value, (Region, SupervisoryBody)) else str(value)
 
 
 def registration_approve(

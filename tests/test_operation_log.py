@@ -60,16 +60,18 @@ def test_login_and_logout_are_logged_with_ip(world, client, settings, who, meta,
 
 
 @pytest.mark.parametrize(
-    "username, password",
-    [("alice", "wrong-password"), ("nobody-here", "whatever-123")],
+    ("username", "password", "known"),
+    [("alice", "wrong-password", True), ("nobody-here", "whatever-123", False)],
 )
-def test_failed_login_is_logged_with_ip(world, client, username, password):
+def test_failed_login_is_logged_with_ip_and_the_accounts_tenant(world, client, username, password, known):
     response = client.post("/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR="198.51.100.4")
     assert response.status_code == 200  # the form again, with an error
     [failed] = entries(OperationLog.Action.LOGIN_FAILED)
-    assert failed.detail == username
+    assert failed.username == username
     assert failed.ip == "198.51.100.4"
-    assert failed.user is None
+    # An attack on a known account shows in its enterprise's log; an unknown name belongs to no tenant.
+    assert failed.user == (world.alice.user if known else None)
+    assert failed.enterprise == (world.acme if known else None)
     assert not entries(OperationLog.Action.LOGIN)
 
 
