@@ -60,3 +60,12 @@ class MembershipAdmin(admin.ModelAdmin):
 
         # Memberships use a plain manager; non-superusers see their scope's enterprise memberships only.
         return qs.filter(enterprise__in=current_enterprise_filter())
+
+
+# ==== area: profile ====
+
+# ==== area: organisation ====
+
+# ==== area: licences ====
+
+# ==== area: university ====

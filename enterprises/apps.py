@@ -10,4 +10,7 @@ class EnterprisesConfig(AppConfig):
     verbose_name = _("Enterprises")
 
     def ready(self) -> None:
-        from . import inbox  # noqa: F401  registers the registration review queue in the to-do inbox
+        from . import (
+            features,  # noqa: F401  registers the registry's features (role permission sets)
+            inbox,  # noqa: F401  registers the registration review queue in the to-do inbox
+        )

@@ -54,3 +54,12 @@ class RegistrationFilter(django_filters.FilterSet):
 
     def in_region(self, queryset, name, value):
         return queryset.filter(value.subtree_q("region__")) if value else queryset
+
+
+# ==== area: profile ====
+
+# ==== area: organisation ====
+
+# ==== area: licences ====
+
+# ==== area: university ====

@@ -208,3 +208,12 @@ class ApproveForm(forms.Form):
 
     def corrections(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if k != "reason"}
+
+
+# ==== area: profile ====
+
+# ==== area: organisation ====
+
+# ==== area: licences ====
+
+# ==== area: university ====

@@ -32,3 +32,12 @@ register(
         list_url=lambda actor: reverse("enterprises:gov_registrations"),
     )
 )
+
+
+# ==== area: profile ====
+
+# ==== area: organisation ====
+
+# ==== area: licences ====
+
+# ==== area: university ====

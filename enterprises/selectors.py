@@ -90,3 +90,12 @@ def bodies_under(body: SupervisoryBody) -> QuerySet[SupervisoryBody]:
 
 def regions_under(region: Region) -> QuerySet[Region]:
     return Region.objects.filter(path__startswith=region.path).order_by("path")
+
+
+# ==== area: profile ====
+
+# ==== area: organisation ====
+
+# ==== area: licences ====
+
+# ==== area: university ====

@@ -323,3 +323,12 @@ def registration_reject(*, actor: Actor, enterprise_id: int, reason: str) -> Ent
         before_save=stamp,
         notices=notices,
     )
+
+
+# ==== area: profile ====
+
+# ==== area: organisation ====
+
+# ==== area: licences ====
+
+# ==== area: university ====

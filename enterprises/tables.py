@@ -59,3 +59,12 @@ class RegistrationTable(tables.Table):
         # The datetime itself: the Excel export writes it as local wall-clock time (DateTimeColumn.value would
         # give an ISO string in UTC).
         return value
+
+
+# ==== area: profile ====
+
+# ==== area: organisation ====
+
+# ==== area: licences ====
+
+# ==== area: university ====

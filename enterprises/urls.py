@@ -13,4 +13,8 @@ urlpatterns = [
     path("gov/registrations/", views.RegistrationListView.as_view(), name="gov_registrations"),
     path("gov/registrations/<str:tab>/", views.RegistrationListView.as_view(), name="gov_registrations_tab"),
     path("gov/registration/<int:pk>/", views.RegistrationDetailView.as_view(), name="gov_registration_detail"),
+    # ==== area: profile ====
+    # ==== area: organisation ====
+    # ==== area: licences ====
+    # ==== area: university ====
 ]

@@ -236,3 +236,12 @@ class RegistrationDetailView(ScopedObjectMixin, View):
             _errors_to_form(form, exc)
             return self.get(request, pk, approve_form=form)
         return redirect("enterprises:gov_registration_detail", pk=enterprise.pk)
+
+
+# ==== area: profile ====
+
+# ==== area: organisation ====
+
+# ==== area: licences ====
+
+# ==== area: university ====

@@ -59,12 +59,19 @@ class Actor:
     def has_role(self, *roles: str) -> bool:
         return self.membership is not None and self.membership.is_active and self.membership.role in roles
 
+    def can(self, feature: str) -> bool:
+        """May this actor use a platform feature (safety.features)? Platform role defaults + custom roles."""
+        from .features import actor_can
+
+        return actor_can(self, feature)
+
     @cached_property
     def _enterprise_ids(self) -> Any:
         from enterprises.models import Enterprise
 
         if self.enterprise is not None and self.membership.is_active:
-            return [self.enterprise.pk]
+            # A deleted (soft-deleted) enterprise's users see nothing until the owning body restores it.
+            return [] if self.enterprise.deleted_at else [self.enterprise.pk]
         if self.body is not None and self.membership.is_active:
             return Enterprise.unscoped.in_jurisdiction(self.body).values("pk")
         return []

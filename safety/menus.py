@@ -15,6 +15,7 @@ class MenuEntry:
     icon: str
     roles: tuple[str, ...] = ()  # empty: every role of the side
     args: tuple = ()
+    feature: str = ""  # shown only when the actor can use this feature (safety.features)
 
     @property
     def url(self) -> str:
@@ -30,16 +31,25 @@ MENUS: dict[str, list[MenuEntry]] = {
     "government": [
         MenuEntry(_("Home"), "home", "bi-speedometer2"),
         MenuEntry(_("Enterprise registrations"), "enterprises:gov_registrations", "bi-building-check"),
+        # ==== area: profile ====
+        # ==== area: licences ====
         *COMMON,
         MenuEntry(_("Operation log"), "approvals:operation_log", "bi-journal-text"),
     ],
     "enterprise": [
         MenuEntry(_("Home"), "home", "bi-house"),
+        # ==== area: profile ====
+        # ==== area: organisation ====
+        # ==== area: licences ====
         *COMMON,
         MenuEntry(_("Operation log"), "approvals:operation_log", "bi-journal-text", roles=("enterprise_admin",)),
     ],
     "university": [
         MenuEntry(_("Home"), "home", "bi-mortarboard"),
+        # ==== area: profile ====
+        # ==== area: organisation ====
+        # ==== area: licences ====
+        # ==== area: university ====
         *COMMON,
         MenuEntry(_("Operation log"), "approvals:operation_log", "bi-journal-text", roles=("enterprise_admin",)),
     ],
@@ -53,4 +63,4 @@ MENUS: dict[str, list[MenuEntry]] = {
 
 def menu_for(actor) -> list[MenuEntry]:
     entries = MENUS.get(actor.side, [])
-    return [e for e in entries if not e.roles or actor.role in e.roles]
+    return [e for e in entries if (not e.roles or actor.role in e.roles) and (not e.feature or actor.can(e.feature))]
