@@ -63,9 +63,48 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 # ==== area: profile ====
+from .models import EconomicClass  # noqa: E402
+
+
+@admin.register(EconomicClass)
+class EconomicClassAdmin(admin.ModelAdmin):
+    """GB/T 4754-2017 reference data, loaded from fixtures/economic_classes.json by load_reference_data."""
+
+    list_display = ("code", "name", "level", "parent")
+    list_filter = ("level",)
+    search_fields = ("code", "name")
+    raw_id_fields = ("parent",)
+    list_select_related = ("parent",)
+
 
 # ==== area: organisation ====
 
 # ==== area: licences ====
+from .models import Licence, SuspensionApplication  # noqa: E402
+
+
+@admin.register(Licence)
+class LicenceAdmin(admin.ModelAdmin):
+    """Support only: the tenant manager scopes non-superusers; the reminder stage belongs to the daily job."""
+
+    list_display = ("number", "kind", "enterprise", "valid_until", "long_term", "reminder_stage")
+    list_filter = ("kind", "long_term", "reminder_stage")
+    search_fields = ("number", "name", "enterprise__name")
+    raw_id_fields = ("enterprise",)
+    list_select_related = ("enterprise",)
+    readonly_fields = ("reminder_stage", "created_at")
+
+
+@admin.register(SuspensionApplication)
+class SuspensionApplicationAdmin(admin.ModelAdmin):
+    """Decisions go through the review services (with their record), never through this form."""
+
+    list_display = ("enterprise", "kind", "start_date", "end_date", "status", "submitted_at", "reviewed_at")
+    list_filter = ("kind", "status")
+    search_fields = ("enterprise__name",)
+    raw_id_fields = ("enterprise", "submitted_by")
+    list_select_related = ("enterprise",)
+    readonly_fields = ("status", "submitted_at", "reviewed_at")
+
 
 # ==== area: university ====

@@ -20,3 +20,13 @@ register("organisation.manage", _("Manage departments, positions, roles and user
 register("staff.manage", _("Manage staff and certificates"), GROUP, default_roles=MANAGERS)
 register("licences.manage", _("Manage licences"), GROUP, default_roles=MANAGERS)
 register("suspension.apply", _("Apply for suspension or resumption"), GROUP, default_roles=ADMIN)
+
+# ---- area: university ----
+UNIVERSITY_GROUP = _("Colleges and labs")
+register(
+    "labs.manage",
+    _("Manage colleges and labs (lab heads, stock limits)"),
+    UNIVERSITY_GROUP,
+    # A college administrator's power stops at its own college (enterprises.selectors.labs_for_actor).
+    default_roles=(R.ENTERPRISE_ADMIN, R.LAB_SAFETY_OFFICER, R.COLLEGE_ADMIN),
+)

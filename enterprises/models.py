@@ -294,6 +294,22 @@ class Enterprise(models.Model):
         pass
 
 
+class AcademicTitle(models.TextChoices):
+    """A university teacher's title (职称)."""
+
+    PROFESSOR = "professor", _("Professor")
+    ASSOCIATE_PROFESSOR = "associate_professor", _("Associate professor")
+    LECTURER = "lecturer", _("Lecturer")
+    ASSISTANT = "assistant", _("Teaching assistant")
+    RESEARCHER = "researcher", _("Research fellow")
+    ASSOCIATE_RESEARCHER = "associate_researcher", _("Associate research fellow")
+    SENIOR_EXPERIMENTALIST = "senior_experimentalist", _("Senior laboratory engineer")
+    EXPERIMENTALIST = "experimentalist", _("Laboratory engineer")
+    SENIOR_ENGINEER = "senior_engineer", _("Senior engineer")
+    ENGINEER = "engineer", _("Engineer")
+    OTHER = "other", _("Other")
+
+
 class Membership(models.Model):
     """A user's place in one organisation (an enterprise or a supervisory body) with a role.
 
@@ -373,6 +389,8 @@ class Membership(models.Model):
         verbose_name=_("supervising teacher"),
     )
     profile_completed_at = models.DateTimeField(_("profile completed at"), null=True, blank=True)
+    # University: a teacher's academic title (职称), asked on first login.
+    title = models.CharField(_("title"), max_length=30, choices=AcademicTitle.choices, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -411,6 +429,15 @@ class Membership(models.Model):
 
     @transition(field=status, source=Status.REJECTED, target=Status.PENDING)
     def request_activation_again(self) -> None:
+        pass
+
+    # The enterprise administrator's switch (users are never deleted: their names stay on their records).
+    @transition(field=status, source=Status.ACTIVE, target=Status.DISABLED)
+    def disable(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.DISABLED, target=Status.ACTIVE)
+    def enable(self) -> None:
         pass
 
 
@@ -620,8 +647,11 @@ class Licence(models.Model):
         verbose_name_plural = _("licences")
         ordering = ["valid_until", "pk"]
         constraints = [
+            # Exactly one of an end date and long-term (长期): both would leave the reminders guessing.
             models.CheckConstraint(
-                condition=Q(long_term=True) | Q(valid_until__isnull=False), name="licence_has_end_or_long_term"
+                condition=Q(long_term=True, valid_until__isnull=True) | Q(long_term=False, valid_until__isnull=False),
+                name="licence_end_xor_long_term",
+                violation_error_message=_("Give either a “valid until” date or mark the licence long-term, not both."),
             ),
         ]
 

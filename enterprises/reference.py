@@ -67,3 +67,38 @@ def load_bodies(path: Path | None = None) -> int:
     with transaction.atomic():
         _load_bodies(json.loads((path or FIXTURES / "bodies.json").read_text("utf-8")), None, counter)
     return counter[0]
+
+
+# ==== area: profile — economic classes (GB/T 4754-2017) ====
+# fixtures/economic_classes.json: the 20 sections (letters) and 97 divisions (2 digits), plus the groups (3) and
+# classes (4) that sizing needs to tell sectors apart. Matched on the code, so a second load changes nothing.
+
+
+def _economic_level(code: str) -> str:
+    from .models import EconomicClass
+
+    levels = {2: EconomicClass.Level.DIVISION, 3: EconomicClass.Level.GROUP, 4: EconomicClass.Level.CLASS}
+    return EconomicClass.Level.SECTION if code.isalpha() else levels[len(code)]
+
+
+def _load_economic_classes(nodes: list[dict], parent, counter: list[int]) -> None:
+    from .models import EconomicClass
+
+    for node in nodes:
+        fields = {"name": node["name"], "level": _economic_level(node["code"]), "parent": parent}
+        obj, created = EconomicClass.objects.get_or_create(code=node["code"], defaults=fields)
+        if created:
+            counter[0] += 1
+        elif (obj.name, obj.level, obj.parent_id) != (fields["name"], fields["level"], getattr(parent, "pk", None)):
+            EconomicClass.objects.filter(pk=obj.pk).update(**fields)
+        _load_economic_classes(node.get("children") or [], obj, counter)
+
+
+def load_economic_classes(path: Path | None = None) -> int:
+    """Load (or refresh) the economic classes; returns how many were new."""
+    counter = [0]
+    with transaction.atomic():
+        _load_economic_classes(
+            json.loads((path or FIXTURES / "economic_classes.json").read_text("utf-8")), None, counter
+        )
+    return counter[0]

@@ -32,24 +32,71 @@ MENUS: dict[str, list[MenuEntry]] = {
         MenuEntry(_("Home"), "home", "bi-speedometer2"),
         MenuEntry(_("Enterprise registrations"), "enterprises:gov_registrations", "bi-building-check"),
         # ==== area: profile ====
+        MenuEntry(_("Enterprises"), "enterprises:gov_enterprises", "bi-buildings"),
+        MenuEntry(_("Enterprise map"), "enterprises:gov_enterprise_map", "bi-geo-alt"),
         # ==== area: licences ====
+        MenuEntry(_("Expiring licences"), "enterprises:gov_licences_expiry", "bi-hourglass-split", args=("expiring",)),
+        MenuEntry(
+            _("Expired licences"), "enterprises:gov_licences_expiry", "bi-exclamation-octagon", args=("expired",)
+        ),
+        MenuEntry(_("Suspension applications"), "enterprises:gov_suspensions", "bi-pause-circle"),
+        # ==== hazards area: risk ====
+        # ==== hazards area: lists ====
+        # ==== hazards area: hazards ====
+        # ==== hazards area: supervision ====
         *COMMON,
         MenuEntry(_("Operation log"), "approvals:operation_log", "bi-journal-text"),
     ],
     "enterprise": [
         MenuEntry(_("Home"), "home", "bi-house"),
         # ==== area: profile ====
+        MenuEntry(_("Enterprise file"), "enterprises:profile", "bi-building", feature="profile.view"),
         # ==== area: organisation ====
+        MenuEntry(_("Departments"), "enterprises:department_list", "bi-diagram-2", feature="organisation.manage"),
+        MenuEntry(_("Positions"), "enterprises:position_list", "bi-briefcase", feature="organisation.manage"),
+        MenuEntry(_("Roles and permissions"), "enterprises:role_list", "bi-shield-lock", feature="organisation.manage"),
+        MenuEntry(_("Users"), "enterprises:user_list", "bi-person-gear", feature="organisation.manage"),
+        MenuEntry(_("Staff"), "enterprises:staff_list", "bi-people", feature="staff.manage"),
         # ==== area: licences ====
+        MenuEntry(_("Licences"), "enterprises:licences", "bi-patch-check", feature="licences.manage"),
+        MenuEntry(
+            _("Suspension / resumption"), "enterprises:suspensions", "bi-pause-circle", feature="suspension.apply"
+        ),
+        # ==== hazards area: risk ====
+        # ==== hazards area: lists ====
+        # ==== hazards area: hazards ====
+        # ==== hazards area: supervision ====
         *COMMON,
         MenuEntry(_("Operation log"), "approvals:operation_log", "bi-journal-text", roles=("enterprise_admin",)),
     ],
     "university": [
         MenuEntry(_("Home"), "home", "bi-mortarboard"),
         # ==== area: profile ====
+        MenuEntry(_("Enterprise file"), "enterprises:profile", "bi-building", feature="profile.view"),
         # ==== area: organisation ====
+        MenuEntry(_("Departments"), "enterprises:department_list", "bi-diagram-2", feature="organisation.manage"),
+        MenuEntry(_("Positions"), "enterprises:position_list", "bi-briefcase", feature="organisation.manage"),
+        MenuEntry(_("Roles and permissions"), "enterprises:role_list", "bi-shield-lock", feature="organisation.manage"),
+        MenuEntry(_("Users"), "enterprises:user_list", "bi-person-gear", feature="organisation.manage"),
+        MenuEntry(_("Staff"), "enterprises:staff_list", "bi-people", feature="staff.manage"),
         # ==== area: licences ====
+        MenuEntry(_("Licences"), "enterprises:licences", "bi-patch-check", feature="licences.manage"),
+        MenuEntry(
+            _("Suspension / resumption"), "enterprises:suspensions", "bi-pause-circle", feature="suspension.apply"
+        ),
         # ==== area: university ====
+        MenuEntry(_("Colleges and labs"), "enterprises:university_colleges", "bi-diagram-3", feature="labs.manage"),
+        MenuEntry(
+            _("Student activations"),
+            "enterprises:student_activations",
+            "bi-person-check",
+            roles=("teacher", "enterprise_admin", "lab_safety_officer", "college_admin"),
+        ),
+        MenuEntry(_("My lab profile"), "enterprises:lab_profile", "bi-person-vcard", roles=("teacher", "student")),
+        # ==== hazards area: risk ====
+        # ==== hazards area: lists ====
+        # ==== hazards area: hazards ====
+        # ==== hazards area: supervision ====
         *COMMON,
         MenuEntry(_("Operation log"), "approvals:operation_log", "bi-journal-text", roles=("enterprise_admin",)),
     ],

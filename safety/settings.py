@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "safety.tenancy.ActorMiddleware",
+    "enterprises.middleware.LabProfileMiddleware",  # university lab users: profile first
     # Axes last, as its documentation asks.
     "axes.middleware.AxesMiddleware",
 ]
@@ -193,11 +194,18 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+from celery.schedules import crontab  # noqa: E402  (only the beat schedule needs it)
+
 # Beat only enqueues; each task claims its own rows (see approvals/tasks.py).
 CELERY_BEAT_SCHEDULE = {
     "deliver-notifications": {
         "task": "approvals.tasks.deliver_pending_notifications",
         "schedule": 60.0,
+    },
+    # Licence and certificate expiry reminders (enterprises.tasks), daily just after 00:30 local time.
+    "licence-expiry-reminders": {
+        "task": "enterprises.tasks.sweep_expiry_reminders",
+        "schedule": crontab(hour=0, minute=35),
     },
 }
 
@@ -256,5 +264,14 @@ LOGGING = {
 
 # Excel exports bigger than this run in Celery with a progress bar (see safety/exports.py).
 EXPORT_SYNC_MAX_ROWS = env.int("EXPORT_SYNC_MAX_ROWS", default=5000)
+
+# Licences and staff certificates count as "expiring" this many days before their end date.
+LICENCE_REMINDER_DAYS = env.int("LICENCE_REMINDER_DAYS", default=30)
+# Largest accepted licence scan (PDF or image), in bytes.
+LICENCE_SCAN_MAX_BYTES = env.int("LICENCE_SCAN_MAX_BYTES", default=10 * 1024 * 1024)
+# Largest accepted image of a staff certificate (JPEG, PNG or WebP), in bytes.
+CERTIFICATE_IMAGE_MAX_BYTES = env.int("CERTIFICATE_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
+# Most data rows one staff Excel import may hold (bigger files are refused with a message).
+STAFF_IMPORT_MAX_ROWS = env.int("STAFF_IMPORT_MAX_ROWS", default=2000)
 
 VERBOSE_NAMES = {"site_title": _("Workplace Safety Platform")}

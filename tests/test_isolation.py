@@ -201,9 +201,259 @@ POST_BODIES_BY_URL: dict[str, list[dict[str, str]]] = {}
 
 # ---- registry entries of issue 3's areas: each area adds to the dicts above in its own block ----
 # ==== area: profile ====
+# The government's enterprise file and its actions, on an approved enterprise of 南城办 (acme) with an active
+# administrator (alice): a slipped-through delete, restore or password reset would show in the snapshot.
+
+
+def _approved_enterprise(world) -> Enterprise:
+    return world.acme
+
+
+def _deleted_enterprise(world) -> Enterprise:
+    with scopes_disabled():
+        Enterprise.unscoped.filter(pk=world.acme.pk).update(deleted_at=timezone.now(), deleted_reason="停业整顿")
+    return world.acme
+
+
+for _name in ("gov_enterprise_detail", "gov_enterprise_delete", "gov_enterprise_reset_password"):
+    WORLDS_BY_URL[f"enterprises:{_name}"] = _approved_enterprise
+    OWNERS_BY_URL[f"enterprises:{_name}"] = "gov_alice"
+WORLDS_BY_URL["enterprises:gov_enterprise_restore"] = _deleted_enterprise
+OWNERS_BY_URL["enterprises:gov_enterprise_restore"] = "gov_alice"
+POST_BODIES_BY_URL["enterprises:gov_enterprise_delete"] = [{"reason": "outsider"}]
+POST_BODIES_BY_URL["enterprises:gov_enterprise_reset_password"] = [{"account": "alice"}]
 # ==== area: organisation ====
+# Departments, positions, roles, user accounts, staff and certificates of acme, managed by alice. Registered per
+# URL: the university area reaches Department and Membership through URLs of its own.
+
+
+def _org_department(world):
+    from enterprises.models import Department
+
+    with scopes_disabled():
+        return Department.objects.create(enterprise=world.acme, name="生产部", level=Department.Level.DEPARTMENT)
+
+
+def _org_position(world):
+    from enterprises.models import Position
+
+    with scopes_disabled():
+        return Position.objects.create(enterprise=world.acme, name="安全员")
+
+
+def _org_role(world):
+    from enterprises.models import Role
+
+    with scopes_disabled():
+        return Role.objects.create(enterprise=world.acme, name="安全检查", permissions=["staff.manage"])
+
+
+def _org_staff(world):
+    from enterprises.models import Staff
+
+    with scopes_disabled():
+        return Staff.objects.create(enterprise=world.acme, name="王五", id_number="11010519491231002X")
+
+
+def _org_membership(world) -> Membership:
+    """dave: an active staff account of acme (an outsider's disable, roles or password would show)."""
+    with scopes_disabled():
+        staff = _org_staff(world)
+        return MembershipFactory(
+            user=UserFactory(username="dave"), enterprise=world.acme, role=Membership.Role.STAFF, staff=staff
+        )
+
+
+def _org_certificate(world):
+    """A certificate of acme's with an image, so the image URL has something to serve its owner."""
+    import io
+
+    from PIL import Image
+
+    from enterprises.models import Certificate
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(buffer, "PNG")
+    with scopes_disabled():
+        certificate = Certificate(
+            enterprise=world.acme, staff=_org_staff(world), kind=Certificate.Kind.OTHER, number="ZS-0001"
+        )
+        certificate.image.save("0123abcd.png", ContentFile(buffer.getvalue()), save=False)
+        certificate.save()
+        return certificate
+
+
+def _register_organisation_area() -> None:
+    from enterprises.models import Certificate, Department, Position, Role, Staff
+
+    by_url = {
+        "department_edit": _org_department,
+        "department_delete": _org_department,
+        "position_edit": _org_position,
+        "position_delete": _org_position,
+        "role_edit": _org_role,
+        "role_delete": _org_role,
+        "user_edit": _org_membership,
+        "user_status": _org_membership,
+        "user_password": _org_membership,
+        "staff_detail": _org_staff,
+        "staff_edit": _org_staff,
+        "staff_delete": _org_staff,
+        "certificate_create": _org_staff,
+        "certificate_edit": _org_certificate,
+        "certificate_delete": _org_certificate,
+        "certificate_image": _org_certificate,
+    }
+    for name, make in by_url.items():
+        WORLDS_BY_URL[f"enterprises:{name}"] = make
+    for model, make in (
+        (Department, _org_department),
+        (Position, _org_position),
+        (Role, _org_role),
+        (Membership, _org_membership),
+        (Staff, _org_staff),
+        (Certificate, _org_certificate),
+    ):
+        WORLDS.setdefault(model, make)
+    # The owner (alice) POSTs the first body to this POST-only URL; outsiders POST both.
+    POST_BODIES_BY_URL["enterprises:user_status"] = [{"action": "disable"}, {"action": "enable"}]
+    POST_BODIES_BY_URL["enterprises:user_password"] = [
+        {"password": "Outsider-Pass-2026", "password_again": "Outsider-Pass-2026"}
+    ]
+    POST_BODIES_BY_URL["enterprises:staff_edit"] = [{"name": "OUTSIDER"}]
+    POST_BODIES_BY_URL["enterprises:certificate_edit"] = [{"kind": "other", "number": "OUTSIDER"}]
+    POST_BODIES_BY_URL["enterprises:certificate_create"] = [{"kind": "other", "number": "OUTSIDER"}]
+
+
+_register_organisation_area()
+
+
 # ==== area: licences ====
+def _acme_licence(world):
+    """A dated licence of acme with a scan (PDF), so the scan URL has something to serve its owner."""
+    from datetime import timedelta
+
+    from enterprises.models import Licence
+
+    with scopes_disabled():
+        licence = Licence(
+            enterprise=world.acme,
+            kind=Licence.Kind.SAFETY_PRODUCTION,
+            number="（川）WH安许证字〔2024〕0001",
+            valid_until=timezone.localdate() + timedelta(days=10),
+        )
+        licence.scan.save("scan.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
+        licence.save()
+        return licence
+
+
+def _acme_suspension(world):
+    """A pending suspension application of acme (an outsider's approve would change acme's status)."""
+    from enterprises.models import SuspensionApplication
+
+    with scopes_disabled():
+        return SuspensionApplication.objects.create(
+            enterprise=world.acme,
+            kind=SuspensionApplication.Kind.SUSPENSION,
+            reason="设备检修",
+            start_date=timezone.localdate(),
+            submitted_by=world.alice.user,
+        )
+
+
+def _register_licences_area() -> None:
+    from enterprises.models import Licence, SuspensionApplication
+
+    WORLDS[Licence] = _acme_licence
+    WORLDS[SuspensionApplication] = _acme_suspension
+    # A full, valid licence form: were an outsider's edit to slip through, the licence would change.
+    POST_BODIES[Licence] = [{"kind": "other", "number": "OUTSIDER", "valid_until": "2031-01-01"}]
+    OWNERS_BY_URL["enterprises:gov_suspension_detail"] = "gov_alice"  # the owning body's reviewer decides
+    POST_BODIES_BY_URL["enterprises:gov_suspension_detail"] = [
+        {"action": "approve", "reason": "outsider"},
+        {"action": "reject", "reason": "outsider"},
+    ]
+
+
+_register_licences_area()
+
+
 # ==== area: university ====
+# acme turned into a university for the occasion: a lab (its head and stock limit) and a student awaiting the
+# supervising teacher's decision. alice (acme's administrator) may open both; an outsider's approve, reject or
+# lab change would show in the snapshot (membership statuses, review records, the lab's row).
+
+
+def _acme_as_university(world) -> None:
+    with scopes_disabled():
+        Enterprise.unscoped.filter(pk=world.acme.pk).update(is_university=True, industry="education")
+
+
+def _uni_college(world):
+    from enterprises.models import Department
+
+    _acme_as_university(world)
+    with scopes_disabled():
+        return Department.objects.create(
+            enterprise=world.acme, name="化学学院", kind=Department.Kind.COLLEGE, level=Department.Level.DEPARTMENT
+        )
+
+
+def _uni_lab(world):
+    from decimal import Decimal
+
+    from enterprises.models import Department
+
+    college = _uni_college(world)
+    with scopes_disabled():
+        return Department.objects.create(
+            enterprise=world.acme,
+            parent=college,
+            name="有机化学实验室",
+            kind=Department.Kind.LAB,
+            level=Department.Level.WORKSHOP,
+            stock_limit=Decimal("10"),
+        )
+
+
+def _uni_pending_student(world) -> Membership:
+    """A student of acme awaiting the decision of a teacher of acme (submitted: supervisor chosen)."""
+    lab = _uni_lab(world)
+    teacher = MembershipFactory(
+        user=UserFactory(username="uni_iso_teacher"),
+        enterprise=world.acme,
+        role=Membership.Role.TEACHER,
+        department=lab,
+        profile_completed_at=timezone.now(),
+    )
+    return MembershipFactory(
+        user=UserFactory(username="uni_iso_student"),
+        enterprise=world.acme,
+        role=Membership.Role.STUDENT,
+        status=Membership.Status.PENDING,
+        department=lab,
+        supervisor=teacher.user,
+        profile_completed_at=timezone.now(),
+    )
+
+
+def _register_university_area() -> None:
+    from enterprises.models import Department
+
+    WORLDS_BY_URL["enterprises:university_lab"] = _uni_lab
+    OWNERS_BY_URL["enterprises:university_lab"] = "alice"
+    POST_BODIES_BY_URL["enterprises:university_lab"] = [{"head": "", "stock_limit": "99"}]
+    WORLDS_BY_URL["enterprises:student_activation"] = _uni_pending_student
+    OWNERS_BY_URL["enterprises:student_activation"] = "alice"  # the university's administrator may look
+    POST_BODIES_BY_URL["enterprises:student_activation"] = [
+        {"action": "approve", "reason": "outsider"},
+        {"action": "reject", "reason": "outsider"},
+    ]
+    WORLDS.setdefault(Department, _uni_lab)
+    WORLDS.setdefault(Membership, _uni_pending_student)
+
+
+_register_university_area()
 
 
 def outsiders_for(model: type[models.Model] | None) -> tuple[str, ...]:

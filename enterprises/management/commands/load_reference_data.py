@@ -4,14 +4,20 @@ from django.core.management.base import BaseCommand
 
 from safety.tenancy import scopes_disabled
 
-from ...reference import load_bodies, load_regions
+from ...reference import load_bodies, load_economic_classes, load_regions
 
 
 class Command(BaseCommand):
-    help = "Load regions and supervisory bodies from fixtures/ (idempotent)."
+    help = "Load regions, supervisory bodies and economic classes from fixtures/ (idempotent)."
 
     def handle(self, *args, **options) -> None:
         with scopes_disabled():
             regions = load_regions()
             bodies = load_bodies()
-        self.stdout.write(self.style.SUCCESS(f"Reference data loaded: {regions} new regions, {bodies} new bodies."))
+            economic_classes = load_economic_classes()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Reference data loaded: {regions} new regions, {bodies} new bodies, "
+                f"{economic_classes} new economic classes."
+            )
+        )

@@ -156,4 +156,8 @@ class Command(BaseCommand):
                 enterprise=Enterprise.unscoped.get(name=enterprise_name),
                 defaults={"role": "safety_manager"},
             )
+        # The university's colleges and labs, its teachers' profiles and a student awaiting activation.
+        from enterprises.demo_university import setup_demo_university
+
+        created += setup_demo_university(self._user)
         return created
