@@ -256,6 +256,15 @@ def staff_for_reading(actor: Actor) -> QuerySet[org_models.Staff]:
     return org_models.Staff.objects.none()
 
 
+def departments_for_reading(actor: Actor) -> QuerySet[org_models.Department]:
+    """Departments an actor may read: its own enterprise's, or (government) its jurisdiction's (the scope)."""
+    if actor.enterprise is not None:
+        return org_models.Department.objects.filter(enterprise_id=actor.enterprise.pk)
+    if actor.body is not None and actor.membership.is_active:
+        return org_models.Department.objects.all()
+    return org_models.Department.objects.none()
+
+
 def certificates_for_reading(actor: Actor) -> QuerySet[org_models.Certificate]:
     if actor.enterprise is not None:
         return org_models.Certificate.objects.filter(enterprise_id=actor.enterprise.pk)

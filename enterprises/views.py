@@ -360,6 +360,13 @@ class GovEnterpriseListView(ExportableListMixin, View):
         )
 
 
+def _department_tree_of(departments) -> list[tuple]:
+    """The department tree in reading order, with each row's depth (one query; trees are small)."""
+    from .organisation import tree_order
+
+    return tree_order(departments.select_related("head"))
+
+
 @method_decorator(login_required, name="dispatch")
 class GovEnterpriseDetailView(ScopedObjectMixin, View):
     """The enterprise file, read-only, for the jurisdiction; delete / restore / password reset for managers."""
@@ -373,6 +380,7 @@ class GovEnterpriseDetailView(ScopedObjectMixin, View):
         """The parts of the file other areas own, read through their selectors (scoped to the jurisdiction)."""
         actor, pk = self.request.actor, enterprise.pk
         return {
+            "departments": _department_tree_of(selectors.departments_for_reading(actor).filter(enterprise_id=pk)),
             "staff_count": selectors.staff_for_reading(actor).filter(enterprise_id=pk, is_active=True).count(),
             "certificate_count": selectors.certificates_for_reading(actor).filter(enterprise_id=pk).count(),
             "licences": list(selectors.licences_for_actor(actor).filter(enterprise_id=pk).order_by("kind", "pk")),

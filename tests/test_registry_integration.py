@@ -90,3 +90,16 @@ def test_correcting_a_certificate_within_its_stage_sends_no_second_reminder(worl
     services.certificate_update(actor=world.actor("alice"), certificate_id=certificate.pk, details=details)
     with scopes_disabled():
         assert Certificate.objects.get(pk=certificate.pk).reminder_stage == ""
+
+
+def test_the_government_file_shows_the_department_tree(world, login):
+    from enterprises.models import Department
+
+    with scopes_disabled():
+        top = Department.objects.create(enterprise=world.acme, name="生产部", level="department")
+        Department.objects.create(enterprise=world.acme, parent=top, name="合成车间", level="workshop")
+        Department.objects.create(enterprise=world.far, name="远方部门", level="department")
+    html = login(world.gov_alice).get(f"/gov/enterprise/{world.acme.pk}/").content.decode()
+    section = html[html.index('data-testid="departments-section"') :]
+    assert section.index("生产部") < section.index("合成车间")
+    assert "远方部门" not in html
