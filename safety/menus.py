@@ -42,8 +42,20 @@ MENUS: dict[str, list[MenuEntry]] = {
         MenuEntry(_("Suspension applications"), "enterprises:gov_suspensions", "bi-pause-circle"),
         # ==== hazards area: risk ====
         # ==== hazards area: lists ====
+        MenuEntry(_("Risk list filing"), "hazards:gov_risk_lists", "bi-card-checklist"),
         # ==== hazards area: hazards ====
+        MenuEntry(_("Hazards awaiting review"), "hazards:gov_hazard_reviews", "bi-clipboard-check"),
+        MenuEntry(
+            _("Register an inspection finding"),
+            "hazards:gov_hazard_register",
+            "bi-exclamation-triangle",
+            roles=("reviewer", "body_admin", "inspector"),
+        ),
         # ==== hazards area: supervision ====
+        MenuEntry(_("Hazard queues"), "hazards:supervision_queue", "bi-list-check"),
+        MenuEntry(_("Hazard figures"), "hazards:supervision_figures", "bi-bar-chart-line"),
+        MenuEntry(_("Summary reports"), "hazards:summary_reports", "bi-file-earmark-bar-graph"),
+        MenuEntry(_("Differentiated supervision"), "hazards:key_enterprises", "bi-bullseye"),
         *COMMON,
         MenuEntry(_("Operation log"), "approvals:operation_log", "bi-journal-text"),
     ],
@@ -63,8 +75,15 @@ MENUS: dict[str, list[MenuEntry]] = {
             _("Suspension / resumption"), "enterprises:suspensions", "bi-pause-circle", feature="suspension.apply"
         ),
         # ==== hazards area: risk ====
+        MenuEntry(_("Risk points"), "hazards:risk_point_list", "bi-exclamation-diamond", feature="risk.view"),
+        MenuEntry(_("Four-colour risk map"), "hazards:risk_map", "bi-map", feature="risk.view"),
+        MenuEntry(_("Enterprise risk grade"), "hazards:risk_grade", "bi-award", feature="risk.view"),
         # ==== hazards area: lists ====
+        MenuEntry(_("Risk lists"), "hazards:risk_lists", "bi-card-checklist", feature="risk_lists.manage"),
+        MenuEntry(_("Inspection tasks"), "hazards:inspection_tasks", "bi-list-check", feature="inspections.perform"),
+        MenuEntry(_("Inspection figures"), "hazards:inspection_figures", "bi-bar-chart", feature="risk_lists.review"),
         # ==== hazards area: hazards ====
+        MenuEntry(_("Hidden hazards"), "hazards:hazard_list", "bi-exclamation-triangle", feature="hazards.view"),
         # ==== hazards area: supervision ====
         *COMMON,
         MenuEntry(_("Operation log"), "approvals:operation_log", "bi-journal-text", roles=("enterprise_admin",)),
@@ -94,8 +113,15 @@ MENUS: dict[str, list[MenuEntry]] = {
         ),
         MenuEntry(_("My lab profile"), "enterprises:lab_profile", "bi-person-vcard", roles=("teacher", "student")),
         # ==== hazards area: risk ====
+        MenuEntry(_("Risk points"), "hazards:risk_point_list", "bi-exclamation-diamond", feature="risk.view"),
+        MenuEntry(_("Four-colour risk map"), "hazards:risk_map", "bi-map", feature="risk.view"),
+        MenuEntry(_("Enterprise risk grade"), "hazards:risk_grade", "bi-award", feature="risk.view"),
         # ==== hazards area: lists ====
+        MenuEntry(_("Risk lists"), "hazards:risk_lists", "bi-card-checklist", feature="risk_lists.manage"),
+        MenuEntry(_("Inspection tasks"), "hazards:inspection_tasks", "bi-list-check", feature="inspections.perform"),
+        MenuEntry(_("Inspection figures"), "hazards:inspection_figures", "bi-bar-chart", feature="risk_lists.review"),
         # ==== hazards area: hazards ====
+        MenuEntry(_("Hidden hazards"), "hazards:hazard_list", "bi-exclamation-triangle", feature="hazards.view"),
         # ==== hazards area: supervision ====
         *COMMON,
         MenuEntry(_("Operation log"), "approvals:operation_log", "bi-journal-text", roles=("enterprise_admin",)),

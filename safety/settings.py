@@ -207,6 +207,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "enterprises.tasks.sweep_expiry_reminders",
         "schedule": crontab(hour=0, minute=35),
     },
+    # Inspection tasks of filed risk lists for the new day, and past ones marked missed (hazards.tasks), just
+    # after midnight local time (Asia/Shanghai): the day's checks exist when the first shift starts.
+    "inspection-tasks": {
+        "task": "hazards.tasks.generate_inspection_tasks",
+        "schedule": crontab(hour=0, minute=5),
+    },
+    # Hidden hazards past their deadline become overdue (hazards.tasks), every five minutes.
+    "hazard-overdue-sweep": {
+        "task": "hazards.tasks.sweep_overdue_hazards",
+        "schedule": 300.0,
+    },
+    # Hazard photos kept from failed form submissions, a day old, are deleted (hazards.tasks), daily.
+    "hazard-kept-photos-purge": {
+        "task": "hazards.tasks.purge_kept_hazard_photos",
+        "schedule": crontab(hour=3, minute=20),
+    },
 }
 
 # Notification channels besides the in-app list. Each entry is a dotted path to an
@@ -269,6 +285,8 @@ EXPORT_SYNC_MAX_ROWS = env.int("EXPORT_SYNC_MAX_ROWS", default=5000)
 LICENCE_REMINDER_DAYS = env.int("LICENCE_REMINDER_DAYS", default=30)
 # Largest accepted licence scan (PDF or image), in bytes.
 LICENCE_SCAN_MAX_BYTES = env.int("LICENCE_SCAN_MAX_BYTES", default=10 * 1024 * 1024)
+# Largest accepted hazard photo, in bytes (capped by the enterprise app's image check, 5 MB by default).
+HAZARD_PHOTO_MAX_BYTES = env.int("HAZARD_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 # Largest accepted image of a staff certificate (JPEG, PNG or WebP), in bytes.
 CERTIFICATE_IMAGE_MAX_BYTES = env.int("CERTIFICATE_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
 # Most data rows one staff Excel import may hold (bigger files are refused with a message).

@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("enterprises.urls")),
     path("", include("approvals.urls")),
+    path("", include("hazards.urls")),
     path("admin/", admin.site.urls),
 ]
 

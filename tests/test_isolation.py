@@ -456,6 +456,270 @@ def _register_university_area() -> None:
 _register_university_area()
 
 
+# ==== area: hazards ====
+# Hidden hazards of acme (owning body 南城办), each in the state its URL acts on, so the owner reaches the step
+# (alice on the enterprise side, gov_alice for the government's steps) and an outsider's step that slipped through
+# would show in the snapshot (the hazard's row, review records, the operation log).
+
+
+def _hz_hazard(world, **fields):
+    from .hazard_factories import make_hazard
+
+    return make_hazard(world.acme, **fields)
+
+
+def _hz_registered(world):
+    return _hz_hazard(world)
+
+
+def _hz_reported(world):
+    return _hz_hazard(world, status="reported")
+
+
+def _hz_overdue(world):
+    from datetime import timedelta
+
+    return _hz_hazard(world, status="overdue", deadline=timezone.now() - timedelta(days=1))
+
+
+def _hz_extension_requested(world):
+    from datetime import timedelta
+
+    from .hazard_factories import make_extension
+
+    hazard = _hz_hazard(world, status="extension_requested", deadline=timezone.now() - timedelta(days=1))
+    make_extension(hazard)
+    return hazard
+
+
+def _hz_major(world):
+    return _hz_hazard(world, level="major")
+
+
+def _hz_listed_closed(world, listing_status: str = "listed"):
+    from .hazard_factories import make_listing
+
+    hazard = _hz_hazard(world, level="major", status="closed")
+    make_listing(hazard, world.nancheng_office, status=listing_status)
+    return hazard
+
+
+def _hz_photo(world):
+    from .hazard_factories import add_photo
+
+    return add_photo(_hz_registered(world))
+
+
+def _register_hazards_area() -> None:
+    from datetime import timedelta
+
+    from hazards.models import Hazard, HazardPhoto
+
+    soon = (timezone.localdate() + timedelta(days=10)).isoformat()
+    WORLDS.setdefault(Hazard, _hz_registered)
+    WORLDS.setdefault(HazardPhoto, _hz_photo)
+    by_url = {
+        "hazard_detail": (_hz_registered, "alice", [{}]),
+        "hazard_notice_pdf": (_hz_registered, "alice", [{}]),
+        "hazard_edit": (
+            _hz_registered,
+            "alice",
+            [{"title": "OUTSIDER", "level": "general", "kind": "deadline", "source": "self", "deadline_date": soon}],
+        ),
+        "hazard_delete": (_hz_registered, "alice", [{}]),
+        "hazard_report": (_hz_registered, "alice", [{"measures": "OUTSIDER"}]),
+        "hazard_review": (
+            _hz_reported,
+            "alice",
+            [{"decision": "yes", "reason": "outsider"}, {"decision": "no", "reason": "outsider"}],
+        ),
+        "hazard_extension": (_hz_overdue, "alice", [{"reason": "outsider", "deadline_date": soon}]),
+        "hazard_extension_review": (
+            _hz_extension_requested,
+            "alice",
+            [{"decision": "yes", "deadline_date": soon}, {"decision": "no", "reason": "outsider"}],
+        ),
+        "hazard_supervise": (_hz_major, "gov_alice", [{"notice": "outsider", "notice_number": "X-1"}]),
+        "hazard_delisting": (_hz_listed_closed, "alice", [{"reason": "outsider"}]),
+        "hazard_delisting_decide": (
+            lambda world: _hz_listed_closed(world, "delisting_requested"),
+            "gov_alice",
+            [{"decision": "yes", "reason": ""}, {"decision": "no", "reason": "outsider"}],
+        ),
+        "hazard_photo": (_hz_photo, "alice", [{}]),
+    }
+    for name, (make, owner, bodies) in by_url.items():
+        WORLDS_BY_URL[f"hazards:{name}"] = make
+        OWNERS_BY_URL[f"hazards:{name}"] = owner
+        POST_BODIES_BY_URL[f"hazards:{name}"] = bodies
+
+
+_register_hazards_area()
+
+
+# ==== area: lists ====
+# Risk lists of acme (owning body 南城办) in the state each URL acts on — a draft for the enterprise's pages, one sent
+# for filing for the government's — and a due inspection task of a filed list. An outsider's submit, approval,
+# filing or return that slipped through would show in the snapshot (the list's row, review records, the log).
+
+
+def _ls_draft_list(world):
+    from .lists_world import make_list, make_point
+
+    return make_list(world.acme, [make_point(world.acme)])
+
+
+def _ls_filing_list(world):
+    from .lists_world import make_list, make_point
+
+    return make_list(world.acme, [make_point(world.acme)], status="filing")
+
+
+def _ls_due_task(world):
+    from .lists_world import make_list, make_point, make_task
+
+    point = make_point(world.acme)
+    return make_task(make_list(world.acme, [point], status="filed", workdays_only=False), point)
+
+
+def _register_lists_area() -> None:
+    from hazards.models import InspectionTask, RiskList
+
+    WORLDS.setdefault(RiskList, _ls_draft_list)
+    WORLDS.setdefault(InspectionTask, _ls_due_task)
+    by_url = {
+        "risk_list_detail": (
+            _ls_draft_list,
+            "alice",
+            [
+                {"action": "submit"},
+                {"action": "approve", "reason": "outsider"},
+                {"action": "return", "reason": "outsider"},
+                {"action": "send_for_filing"},
+            ],
+        ),
+        "risk_list_edit": (_ls_draft_list, "alice", [{"name": "OUTSIDER", "level": "workshop", "frequency": "daily"}]),
+        "risk_list_preview": (_ls_draft_list, "alice", [{}]),
+        "risk_list_pdf": (_ls_draft_list, "alice", [{}]),
+        "gov_risk_list_detail": (
+            _ls_filing_list,
+            "gov_alice",
+            [{"action": "file", "reason": "outsider"}, {"action": "return", "reason": "outsider"}],
+        ),
+        "inspection_task_detail": (_ls_due_task, "alice", [{}]),
+    }
+    for name, (make, owner, bodies) in by_url.items():
+        WORLDS_BY_URL[f"hazards:{name}"] = make
+        OWNERS_BY_URL[f"hazards:{name}"] = owner
+        POST_BODIES_BY_URL[f"hazards:{name}"] = bodies
+
+
+_register_lists_area()
+
+
+# ==== area: supervision ====
+# A draft summary report and a random sample of 南城办 (gov_alice's body). Bodies own them, not tenants: an
+# enterprise user or another province's reviewer reaches neither, and their rebuild / report / delete of the draft
+# would show in the snapshot (the report's row, the operation log).
+
+
+def _sv_summary_report(world):
+    from datetime import date
+
+    from hazards.models import SummaryReport
+
+    return SummaryReport.objects.create(
+        body=world.nancheng_office,
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 1, 31),
+        figures={"total": {"found": 3, "closed": 1}},
+    )
+
+
+def _sv_sample(world):
+    from hazards.models import EnterpriseSample
+
+    return EnterpriseSample.objects.create(
+        body=world.nancheng_office,
+        purpose="季度抽查",
+        criteria={"industry": "", "size_class": "", "region": None, "candidates": 1},
+        seed="0" * 32,
+        size=1,
+        enterprise_ids=[world.acme.pk],
+        drawn_by=world.gov_alice.user,
+    )
+
+
+def _register_supervision_area() -> None:
+    from hazards.models import EnterpriseSample, SummaryReport
+
+    WORLDS[SummaryReport] = _sv_summary_report
+    WORLDS[EnterpriseSample] = _sv_sample
+    OWNERS[SummaryReport] = "gov_alice"
+    OWNERS[EnterpriseSample] = "gov_alice"
+    POST_BODIES[SummaryReport] = [{"action": "report"}, {"action": "rebuild"}, {"action": "delete"}]
+
+
+_register_supervision_area()
+
+
+# ==== area: risk ====
+# A graded risk point of acme (one factor, one measure) for the point's pages, printables and map position, and an
+# enterprise risk grade with a PDF attachment. alice (acme's administrator) reaches them; an outsider's edit,
+# re-grading or position that slipped through would change the point's row or the operation log (snapshot).
+
+
+def _rk_point(world):
+    from .risk_world import make_point
+
+    return make_point(world.alice, "液氯储罐区")
+
+
+def _rk_grade(world):
+    from hazards.models import EnterpriseRiskGrade
+
+    with scopes_disabled():
+        grade = EnterpriseRiskGrade(enterprise=world.acme, grade="C", basis="第三方评估报告", set_by=world.alice.user)
+        grade.attachment.save("0123abcd.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
+        grade.save()
+        return grade
+
+
+def _register_risk_area() -> None:
+    from hazards.models import EnterpriseRiskGrade, RiskPoint
+
+    WORLDS.setdefault(RiskPoint, _rk_point)
+    WORLDS.setdefault(EnterpriseRiskGrade, _rk_grade)
+    grading = {"method": "lec", "lec_l": "10", "lec_e": "10", "lec_c": "100", "reason": "outsider"}
+    by_url = {
+        "risk_point_detail": (_rk_point, [{}]),
+        "risk_point_edit": (
+            _rk_point,
+            [
+                {
+                    **grading,
+                    "category": "place",
+                    "name": "OUTSIDER",
+                    "factors-TOTAL_FORMS": "0",
+                    "factors-INITIAL_FORMS": "0",
+                }
+            ],
+        ),
+        "risk_point_regrade": (_rk_point, [grading]),
+        "risk_point_position": (_rk_point, [{"x": "50", "y": "50"}]),
+        "risk_point_board": (_rk_point, [{}]),
+        "risk_point_card": (_rk_point, [{}]),
+        "risk_grade_attachment": (_rk_grade, [{}]),
+    }
+    for name, (make, bodies) in by_url.items():
+        WORLDS_BY_URL[f"hazards:{name}"] = make
+        OWNERS_BY_URL[f"hazards:{name}"] = "alice"
+        POST_BODIES_BY_URL[f"hazards:{name}"] = bodies
+
+
+_register_risk_area()
+
+
 def outsiders_for(model: type[models.Model] | None) -> tuple[str, ...]:
     return OUTSIDERS + EXTRA_OUTSIDERS.get(model, ())
 

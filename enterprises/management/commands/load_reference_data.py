@@ -8,16 +8,19 @@ from ...reference import load_bodies, load_economic_classes, load_regions
 
 
 class Command(BaseCommand):
-    help = "Load regions, supervisory bodies and economic classes from fixtures/ (idempotent)."
+    help = "Load regions, supervisory bodies, economic classes and shared risk points from fixtures/ (idempotent)."
 
     def handle(self, *args, **options) -> None:
         with scopes_disabled():
             regions = load_regions()
             bodies = load_bodies()
             economic_classes = load_economic_classes()
+            from hazards.risk_library import load_shared_risk_points
+
+            shared_risk_points = load_shared_risk_points()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Reference data loaded: {regions} new regions, {bodies} new bodies, "
-                f"{economic_classes} new economic classes."
+                f"{economic_classes} new economic classes, {shared_risk_points} new shared risk points."
             )
         )
