@@ -2369,6 +2369,7 @@ def sample_draw(
     seed = seed or _sv.new_seed()
     drawn = _sv.draw_sample(candidates, seed, size)
     criteria["candidates"] = len(candidates)
+    criteria["candidates_sha256"] = _sv.candidates_digest(candidates)
     with _sv_transaction.atomic():
         sample = _SvSample.objects.create(
             body=body,
@@ -2392,4 +2393,7 @@ def sample_redraw_matches(sample: _SvSample) -> bool:
     """Does the recorded seed over today's candidates give the recorded sample? (False once enterprises matching
     the criteria were added or removed: the draw is reproducible only over the same candidates.)"""
     candidates = _sv_selectors.sample_candidates(sample.body, sample.criteria)
+    recorded = sample.criteria.get("candidates_sha256")
+    if recorded and recorded != _sv.candidates_digest(candidates):
+        return False
     return _sv.draw_sample(candidates, sample.seed, sample.size) == list(sample.enterprise_ids)

@@ -423,6 +423,13 @@ def new_seed() -> str:
     return secrets.token_hex(16)
 
 
+def candidates_digest(candidate_ids: Iterable[int]) -> str:
+    """A fingerprint of the candidate set, recorded with a sample: re-drawing reproduces it only over the same set."""
+    import hashlib
+
+    return hashlib.sha256(",".join(str(i) for i in sorted(set(candidate_ids))).encode()).hexdigest()
+
+
 def draw_sample(candidate_ids: Iterable[int], seed: str, size: int) -> list[int]:
     """``size`` ids drawn without replacement from the candidates, reproducibly: the candidates are sorted by id
     and the generator is seeded with the recorded seed, so the same seed over the same candidates always gives

@@ -117,7 +117,9 @@ def test_a_draw_is_recorded_logged_and_reproducible(population, world):
     again = draw(world, seed=sample.seed)
     assert again.enterprise_ids == sample.enterprise_ids
     assert services.sample_redraw_matches(sample)
-    # A new enterprise matching the criteria changes the candidates: the check says so.
+    assert sample.criteria["candidates_sha256"] == sv.candidates_digest(e.pk for e in population)
+    # A new enterprise matching the criteria changes the candidates: the check says so (whether or not the seed
+    # happens to pick the same enterprises from the new set).
     inside(world, "新企业")
     assert not services.sample_redraw_matches(EnterpriseSample.objects.get(pk=sample.pk))
 
@@ -457,3 +459,18 @@ def test_selectors_are_government_only(world):
             ):
                 with pytest.raises(PermissionDenied):
                     call()
+
+
+def test_candidates_digest_is_order_free_and_set_sensitive():
+    assert sv.candidates_digest([3, 1, 2]) == sv.candidates_digest([1, 2, 3, 3])
+    assert sv.candidates_digest([1, 2, 3]) != sv.candidates_digest([1, 2, 4])
+
+
+def test_swapping_one_candidate_for_another_is_noticed(population, world):
+    sample = draw(world)
+    with scopes_disabled():
+        Enterprise.unscoped.filter(pk=population[-1].pk).update(deleted_at=NOW)
+    inside(world, "替换企业")
+    sample.refresh_from_db()
+    assert len(selectors.sample_candidates(world.nancheng_office, sample.criteria)) == 13  # the same count
+    assert not services.sample_redraw_matches(sample)
