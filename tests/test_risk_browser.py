@@ -111,6 +111,11 @@ def test_place_a_point_by_clicking_on_the_plan(world, page, expect, tmp_path):
     page.get_by_test_id("site-plan-save").click()
     expect(page.get_by_test_id("risk-map")).to_be_visible()
     page.select_option("#risk-map-pick", str(point.pk))
+    # A person clicks on the plan they can see: wait until the image has loaded and has its size.
+    page.wait_for_function(
+        "() => { const i = document.querySelector('.risk-map-plan');"
+        " return !!i && i.complete && i.naturalWidth > 0 && i.getBoundingClientRect().height > 0; }"
+    )
     box = page.locator(".risk-map-plan").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.5)
     expect(page.locator(f'[data-point="{point.pk}"]')).to_be_visible()
