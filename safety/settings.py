@@ -147,6 +147,8 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
+# ISO date input formats first (safety/formats/zh_Hans): <input type="date"> reads nothing else.
+FORMAT_MODULE_PATH = ["safety.formats"]
 USE_I18N = True
 USE_TZ = True
 

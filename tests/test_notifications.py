@@ -397,3 +397,26 @@ def test_pages_need_login(db, client):
         response = client.get(url)
         assert response.status_code == 302
         assert response.url.startswith("/accounts/login/")
+
+
+def test_the_inbox_badge_counts_at_most_the_cap(world, monkeypatch):
+    # Every page shows the badge: it counts up to BADGE_CAP rows per provider, never a whole table.
+    from approvals import inbox
+    from enterprises.models import Enterprise
+
+    def provider(n):
+        return inbox.InboxProvider(
+            key=f"test_{n}",
+            title="t",
+            queryset=lambda actor: Enterprise.unscoped.all()[:0] if n == 0 else Enterprise.unscoped.all(),
+            item=lambda e: inbox.InboxItem(title=e.name, url=""),
+        )
+
+    monkeypatch.setattr(inbox, "_providers", {"a": provider(1)})
+    actor = world.actor("alice")
+    assert inbox.inbox_count(actor) == 3  # acme, other, far
+    monkeypatch.setattr(inbox, "BADGE_CAP", 2)
+    assert inbox.inbox_count(actor) == 2
+    monkeypatch.setattr(inbox, "_providers", {"a": provider(1), "b": provider(1)})
+    monkeypatch.setattr(inbox, "BADGE_CAP", 5)
+    assert inbox.inbox_count(actor) == 5  # 3 + 3, capped

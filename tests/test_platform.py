@@ -143,6 +143,14 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     assert "SECRET_KEY must be set" in result.stderr
 
 
+def test_code_only_commands_run_without_a_secret_key(tmp_path):
+    # A bare checkout (the before-stop hook, a translator) checks migrations with no DEBUG and no SECRET_KEY.
+    env = production_env(tmp_path, SECRET_KEY=None, DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    result = run_manage(env, "makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
+
+
 # ----------------------------------------------------------------------------------- log in, out, password
 
 
@@ -366,3 +374,22 @@ def test_language_menu_names_each_language_in_itself(db, client, language):
     html = client.get("/accounts/login/").content.decode()
     buttons = dict(re.findall(r'name="language" value="([^"]+)" lang="[^"]+">([^<]+)</button>', html))
     assert buttons == {"zh-hans": "简体中文", "en": "English"}
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_date_inputs_render_iso_dates_in_every_language(language):
+    # <input type="date"> accepts only 2026-11-24: a localised initial value would show empty on a phone.
+    from datetime import date
+
+    from django import forms
+    from django.utils import translation
+
+    class F(forms.Form):
+        day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+    with translation.override(language):
+        html = str(F(initial={"day": date(2026, 11, 24)})["day"])
+        assert 'value="2026-11-24"' in html
+        assert F(data={"day": "2026-11-24"}).is_valid()
+        if language == "zh-hans":
+            assert F(data={"day": "2026/11/24"}).is_valid()  # what people type keeps working
