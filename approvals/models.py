@@ -35,6 +35,9 @@ class Decision(models.TextChoices):
     TERMINATE = "terminate", _("Terminated")
     CONFIRM = "confirm", _("Confirmed")
     CANCEL = "cancel", _("Cancelled")
+    PAY = "pay", _("Paid")
+    STOCK = "stock", _("Stocked")
+    ISSUE = "issue", _("Issued")
 
 
 class ReviewRecord(models.Model):

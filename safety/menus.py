@@ -85,6 +85,10 @@ MENUS: dict[str, list[MenuEntry]] = {
         # ==== hazards area: hazards ====
         MenuEntry(_("Hidden hazards"), "hazards:hazard_list", "bi-exclamation-triangle", feature="hazards.view"),
         # ==== hazards area: supervision ====
+        # ==== chemicals area: majorhazards (enterprise menu) ====
+        MenuEntry(
+            _("Major hazard sources"), "chemicals:major_hazard_list", "bi-radioactive", feature="major_hazards.manage"
+        ),
         *COMMON,
         MenuEntry(_("Operation log"), "approvals:operation_log", "bi-journal-text", roles=("enterprise_admin",)),
     ],
@@ -123,6 +127,67 @@ MENUS: dict[str, list[MenuEntry]] = {
         # ==== hazards area: hazards ====
         MenuEntry(_("Hidden hazards"), "hazards:hazard_list", "bi-exclamation-triangle", feature="hazards.view"),
         # ==== hazards area: supervision ====
+        # ==== chemicals area: catalogue ====
+        MenuEntry(_("Chemical catalogue"), "chemicals:catalogue", "bi-journal-medical", feature="chemicals.view"),
+        MenuEntry(_("Chemical packages"), "chemicals:package_list", "bi-box-seam", feature="chemicals.view"),
+        MenuEntry(_("Chemical stores"), "chemicals:store_list", "bi-buildings", feature="chemicals.catalogue"),
+        MenuEntry(_("Campuses"), "chemicals:campus_list", "bi-signpost-split", feature="chemicals.catalogue"),
+        # ==== chemicals area: purchase ====
+        MenuEntry(_("Purchase requests"), "chemicals:purchase_requests", "bi-cart3", feature="chemicals.view"),
+        MenuEntry(
+            _("Purchase reviews"),
+            "chemicals:purchase_reviews",
+            "bi-clipboard-check",
+            roles=("teacher", "college_admin", "lab_safety_officer"),
+        ),
+        MenuEntry(_("Purchase rounds"), "chemicals:purchase_rounds", "bi-calendar-range", feature="chemicals.rounds"),
+        MenuEntry(
+            _("Police filings"), "chemicals:purchase_police_filings", "bi-shield-check", feature="chemicals.rounds"
+        ),
+        MenuEntry(
+            _("Purchases to stock in"), "chemicals:purchase_stock_in_queue", "bi-truck", feature="chemicals.centre"
+        ),
+        MenuEntry(
+            _("Purchase payments to confirm"), "chemicals:purchase_payments", "bi-cash-coin", feature="chemicals.centre"
+        ),
+        # ==== chemicals area: requisition ====
+        MenuEntry(_("Requisitions"), "chemicals:requisition_list", "bi-box-arrow-in-down", feature="chemicals.view"),
+        MenuEntry(
+            _("Requisitions to review"),
+            "chemicals:requisition_review_queue",
+            "bi-clipboard-check",
+            roles=("teacher", "college_admin", "lab_safety_officer"),
+        ),
+        MenuEntry(
+            _("Requisitions: centre's work"),
+            "chemicals:requisition_centre",
+            "bi-box-arrow-up",
+            feature="chemicals.centre",
+        ),
+        # ==== chemicals area: ledger ====
+        MenuEntry(_("My lab's packages"), "chemicals:ledger_home", "bi-eyedropper", feature="chemicals.view"),
+        MenuEntry(_("Chemical ledger"), "chemicals:ledger_entries", "bi-journal-check", feature="chemicals.view"),
+        MenuEntry(_("Ledgers to review"), "chemicals:ledger_reviews", "bi-clipboard-check", roles=("teacher",)),
+        # ==== chemicals area: waste ====
+        MenuEntry(_("Register waste"), "chemicals:waste_register", "bi-recycle", feature="chemicals.ledger"),
+        MenuEntry(_("Waste registrations"), "chemicals:waste_registrations", "bi-trash3", feature="chemicals.ledger"),
+        MenuEntry(
+            _("Waste collections"),
+            "chemicals:waste_collections",
+            "bi-truck",
+            roles=("enterprise_admin", "lab_safety_officer", "centre_staff", "college_admin"),
+            feature="chemicals.view",
+        ),
+        MenuEntry(_("Waste routes"), "chemicals:waste_routes", "bi-sign-turn-right", feature="chemicals.catalogue"),
+        MenuEntry(_("Waste barrels"), "chemicals:waste_barrels", "bi-bucket", feature="chemicals.view"),
+        MenuEntry(_("Waste figures"), "chemicals:waste_figures", "bi-pie-chart", feature="chemicals.figures"),
+        # ==== chemicals area: termination ====
+        # ==== chemicals area: majorhazards ====
+        MenuEntry(
+            _("Major hazard sources"), "chemicals:major_hazard_list", "bi-radioactive", feature="major_hazards.manage"
+        ),
+        # ==== chemicals area: figures ====
+        MenuEntry(_("Chemical figures"), "chemicals:figures", "bi-bar-chart-steps", feature="chemicals.figures"),
         *COMMON,
         MenuEntry(_("Operation log"), "approvals:operation_log", "bi-journal-text", roles=("enterprise_admin",)),
     ],

@@ -225,6 +225,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "hazards.tasks.purge_kept_hazard_photos",
         "schedule": crontab(hour=3, minute=20),
     },
+    # ==== chemicals area: termination ====
+    # Overdue requisitions and purchase requests terminated as a system decision (chemicals.tasks), daily just
+    # after midnight local time (CELERY_TIMEZONE = Asia/Shanghai), as seed 000's records show (00:00:01).
+    "chemicals-terminate-overdue-orders": {
+        "task": "chemicals.tasks.terminate_overdue_orders",
+        "schedule": crontab(hour=0, minute=1),
+    },
+    # ==== chemicals area: waste ====
+    # Next Thursday's waste collection per university with routes, and collections past their registration
+    # deadline (Wednesday 23:59) closed (chemicals.tasks), daily just after midnight local time.
+    "waste-collections": {
+        "task": "chemicals.tasks.ensure_waste_collections",
+        "schedule": crontab(hour=0, minute=10),
+    },
 }
 
 # Notification channels besides the in-app list. Each entry is a dotted path to an

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("enterprises.urls")),
     path("", include("approvals.urls")),
     path("", include("hazards.urls")),
+    path("", include("chemicals.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -720,6 +720,635 @@ def _register_risk_area() -> None:
 _register_risk_area()
 
 
+# ==== chemicals area: catalogue ====
+# acme turned university with a campus, the centre's physical store and a package of the centre's own stock in a
+# cabinet. alice (acme's administrator, a central role) reads them all, and keeps campuses and stores and moves
+# packages through a custom role with the catalogue's and the centre's features. Catalogue entries are shared
+# reference data: outsiders (no university membership) get 404 on a chemical's page too. An outsider's edit or
+# move that slipped through would show in the snapshot (the row, the operation log).
+
+
+def _cat_keeper_alice(world) -> None:
+    from enterprises.models import Role
+
+    _acme_as_university(world)
+    with scopes_disabled():
+        role = Role.objects.get_or_create(
+            enterprise=world.acme,
+            name="危化品库房管理",
+            defaults={"permissions": ["chemicals.catalogue", "chemicals.centre"]},
+        )[0]
+        world.alice.custom_roles.add(role)
+
+
+def _cat_chemical(world):
+    from chemicals.models import Chemical, StorageGroup
+
+    _acme_as_university(world)
+    return Chemical.objects.get_or_create(
+        cas_number="7664-93-9", defaults={"name_zh": "硫酸", "storage_group": StorageGroup.ACID, "unit": "mL"}
+    )[0]
+
+
+def _cat_campus(world):
+    from chemicals.models import Campus
+
+    _cat_keeper_alice(world)
+    with scopes_disabled():
+        campus, _ = Campus.objects.get_or_create(
+            enterprise=world.acme, name="北校区", defaults={"pickup_point": "服务中心"}
+        )
+        return campus
+
+
+def _cat_store(world):
+    from chemicals.models import Store
+
+    campus = _cat_campus(world)
+    with scopes_disabled():
+        return Store.objects.get_or_create(
+            enterprise=world.acme,
+            name="服务中心北校区库房",
+            defaults={"kind": Store.Kind.CENTRE_PHYSICAL, "campus": campus},
+        )[0]
+
+
+def _cat_package(world):
+    from decimal import Decimal
+
+    from chemicals.models import Package
+
+    store = _cat_store(world)
+    chemical = _cat_chemical(world)
+    with scopes_disabled():
+        return Package.objects.create(
+            enterprise=world.acme,
+            code="ISO-CAT-1",
+            chemical=chemical,
+            size=Decimal("500"),
+            remaining=Decimal("500"),
+            store=store,
+            room="101",
+            cabinet="A1",
+        )
+
+
+def _register_catalogue_area() -> None:
+    from chemicals.models import Campus, Chemical, Package, Store
+
+    WORLDS.setdefault(Chemical, _cat_chemical)
+    WORLDS.setdefault(Campus, _cat_campus)
+    WORLDS.setdefault(Store, _cat_store)
+    WORLDS.setdefault(Package, _cat_package)
+    by_url = {
+        "chemical_detail": (_cat_chemical, [{}]),
+        "campus_edit": (_cat_campus, [{"name": "OUTSIDER", "delivers": "on"}]),
+        "store_edit": (_cat_store, [{"name": "OUTSIDER", "people_exposed": "9"}]),
+        "package_detail": (_cat_package, [{}]),
+        "package_label": (_cat_package, [{}]),
+        "package_move": (_cat_package, [{"store": "1", "cabinet": "OUTSIDER", "place_anyway": "on"}]),
+    }
+    for name, (make, bodies) in by_url.items():
+        WORLDS_BY_URL[f"chemicals:{name}"] = make
+        OWNERS_BY_URL[f"chemicals:{name}"] = "alice"
+        POST_BODIES_BY_URL[f"chemicals:{name}"] = bodies
+
+
+_register_catalogue_area()
+
+
+# ==== chemicals area: purchase ====
+# Purchase rounds, requests and police filings of acme turned university, each request in the state its URL acts
+# on. alice (acme's administrator, a central role) reads them all; she heads the lab, wrote the requests and pays,
+# and opens rounds and runs the centre's steps through a custom role with the order, rounds and centre features.
+# An outsider's edit, submission, review, stock-in, payment or filing that slipped through would show in the
+# snapshot (the row, review records, operation log, notifications).
+
+
+def _pu_alice_buyer(world):
+    """acme's lab headed by alice, who also holds the purchase features; returns the lab."""
+    from enterprises.models import Department, Role
+
+    lab = _uni_lab(world)
+    with scopes_disabled():
+        Department.objects.filter(pk=lab.pk).update(head=world.alice.user)
+        role = Role.objects.get_or_create(
+            enterprise=world.acme,
+            name="危化品申购",
+            defaults={"permissions": ["chemicals.order", "chemicals.rounds", "chemicals.centre"]},
+        )[0]
+        world.alice.custom_roles.add(role)
+    return lab
+
+
+def _pu_round(world):
+    from datetime import timedelta
+
+    from chemicals.models import PurchaseRound
+
+    _pu_alice_buyer(world)
+    with scopes_disabled():
+        return PurchaseRound.objects.get_or_create(
+            enterprise=world.acme,
+            title="ISO 申购",
+            defaults={"opens_at": timezone.now() - timedelta(days=1), "deadline": timezone.now() + timedelta(days=9)},
+        )[0]
+
+
+def _pu_request(world, status: str = "draft", **fields):
+    from decimal import Decimal
+
+    from chemicals.models import Campus, Chemical, Package, PurchaseLine, PurchaseRequest, Store
+
+    round_ = _pu_round(world)
+    lab = _pu_alice_buyer(world)
+    stocked = status in ("stocked", "completed")
+    with scopes_disabled():
+        chemical = Chemical.objects.get_or_create(cas_number="64-17-5", defaults={"name_zh": "乙醇", "unit": "mL"})[0]
+        campus = Campus.objects.get_or_create(enterprise=world.acme, name="北校区")[0]
+        Store.objects.get_or_create(
+            enterprise=world.acme,
+            name="服务中心北校区库房",
+            defaults={"kind": Store.Kind.CENTRE_PHYSICAL, "campus": campus},
+        )
+        order = PurchaseRequest.objects.create(
+            enterprise=world.acme,
+            number="SG-ISO-0001",
+            round=round_,
+            lab=lab,
+            submitter=world.alice.user,
+            status=status,
+            stocked_at=timezone.now() if stocked else None,
+            **fields,
+        )
+        line = PurchaseLine.objects.create(
+            enterprise=world.acme,
+            request=order,
+            chemical=chemical,
+            package_size=Decimal("500"),
+            package_count=1,
+            received_count=1 if stocked else 0,
+            unit_price=Decimal("20") if stocked else None,
+        )
+        if stocked:
+            Package.objects.create(
+                enterprise=world.acme,
+                code="ISO-PU-1",
+                chemical=chemical,
+                size=Decimal("500"),
+                remaining=Decimal("500"),
+                store=Store.objects.get(enterprise=world.acme, name="服务中心北校区库房"),
+                owner_lab=lab,
+                purchase_line=line,
+            )
+    return order
+
+
+def _pu_filing(world):
+    from decimal import Decimal
+
+    from chemicals.models import Chemical, PoliceFiling
+
+    round_ = _pu_round(world)
+    with scopes_disabled():
+        chemical = Chemical.objects.get_or_create(cas_number="67-64-1", defaults={"name_zh": "丙酮", "unit": "mL"})[0]
+        return PoliceFiling.objects.create(
+            enterprise=world.acme, round=round_, chemical=chemical, quantity=Decimal("1000")
+        )
+
+
+def _register_purchase_area() -> None:
+    from datetime import timedelta
+    from functools import partial
+
+    from chemicals.models import PoliceFiling, PurchaseRequest, PurchaseRound
+
+    WORLDS.setdefault(PurchaseRound, _pu_round)
+    WORLDS.setdefault(PurchaseRequest, _pu_request)
+    WORLDS.setdefault(PoliceFiling, _pu_filing)
+    soon = (timezone.localtime() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    later = (timezone.localtime() + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M")
+    lines = {"lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "0", "lines-0-chemical": "64-17-5"}
+    by_url = {
+        "purchase_round_detail": (_pu_round, [{}]),
+        "purchase_round_edit": (_pu_round, [{"title": "OUTSIDER", "opens_at": soon, "deadline": later}]),
+        "purchase_round_aggregate": (_pu_round, [{}]),
+        "purchase_round_prepare_filings": (_pu_round, [{}]),
+        "purchase_round_tendered": (_pu_round, [{}]),
+        "purchase_police_filing_record": (
+            _pu_filing,
+            [{"filing_number": "OUTSIDER", "police_station": "OUTSIDER", "filed_on": "2020-01-01"}],
+        ),
+        "purchase_request_detail": (_pu_request, [{}]),
+        "purchase_request_edit": (
+            _pu_request,
+            [{**lines, "lines-0-package_size": "1", "lines-0-package_count": "9", "purpose": "OUTSIDER"}],
+        ),
+        "purchase_request_submit": (_pu_request, [{}]),
+        "purchase_request_withdraw": (partial(_pu_request, status="lab_review"), [{}]),
+        "purchase_request_review": (
+            partial(_pu_request, status="lab_review"),
+            [
+                {"decision": "approve", "seen_status": "lab_review"},
+                {"decision": "reject", "reason": "outsider", "seen_status": "lab_review"},
+            ],
+        ),
+        "purchase_request_stock_in": (partial(_pu_request, status="approved"), [{"campus": "1"}]),
+        "purchase_request_pay": (
+            partial(_pu_request, status="stocked", payment_status="unpaid"),
+            [{"reference": "OUTSIDER"}],
+        ),
+        "purchase_payment_notice": (partial(_pu_request, status="stocked", payment_status="unpaid"), [{}]),
+        "purchase_request_confirm_payment": (
+            partial(_pu_request, status="stocked", payment_status="awaiting"),
+            [{}],
+        ),
+        "purchase_request_reject_payment": (
+            partial(_pu_request, status="stocked", payment_status="awaiting"),
+            [{"reason": "outsider"}],
+        ),
+    }
+    for name, (make, bodies) in by_url.items():
+        WORLDS_BY_URL[f"chemicals:{name}"] = make
+        OWNERS_BY_URL[f"chemicals:{name}"] = "alice"
+        POST_BODIES_BY_URL[f"chemicals:{name}"] = bodies
+
+
+_register_purchase_area()
+
+
+# ==== chemicals area: requisition ====
+# Requisitions of acme turned university, each in the state its URL acts on. alice (acme's administrator, a
+# central role) reads them all; she wrote them (as the lab's head) and pays, and runs the centre's steps, through a
+# custom role with the order and centre features. An outsider's submit, review, stock, payment or issue that
+# slipped through would show in the snapshot (the row, review records, operation log, notifications).
+
+
+def _rq_requisition(world, status: str = "draft", source: str = "centre_virtual", **fields):
+    from decimal import Decimal
+
+    from chemicals.models import Campus, Chemical, Package, Requisition, RequisitionLine, Store
+    from enterprises.models import Department, Role
+
+    lab = _uni_lab(world)
+    with scopes_disabled():
+        Department.objects.filter(pk=lab.pk).update(head=world.alice.user)
+        role = Role.objects.get_or_create(
+            enterprise=world.acme, name="危化品申领", defaults={"permissions": ["chemicals.order", "chemicals.centre"]}
+        )[0]
+        world.alice.custom_roles.add(role)
+        chemical = Chemical.objects.get_or_create(cas_number="64-17-5", defaults={"name_zh": "乙醇", "unit": "mL"})[0]
+        campus = Campus.objects.get_or_create(enterprise=world.acme, name="北校区")[0]
+        store = Store.objects.get_or_create(
+            enterprise=world.acme,
+            name="服务中心北校区库房",
+            defaults={"kind": Store.Kind.CENTRE_PHYSICAL, "campus": campus},
+        )[0]
+        requisition = Requisition.objects.create(
+            enterprise=world.acme,
+            number="SL-ISO-0001",
+            lab=lab,
+            submitter=world.alice.user,
+            status=status,
+            source=source,
+            campus=campus,
+            handover=Requisition.Handover.PICKUP,
+            **fields,
+        )
+        line = RequisitionLine.objects.create(
+            enterprise=world.acme,
+            requisition=requisition,
+            chemical=chemical,
+            package_size=Decimal("500"),
+            package_count=1,
+            unit_price=Decimal("10"),
+        )
+        if status == "stocked":
+            Package.objects.create(
+                enterprise=world.acme,
+                code="ISO-RQ-1",
+                chemical=chemical,
+                size=Decimal("500"),
+                remaining=Decimal("500"),
+                store=store,
+                status=Package.Status.RESERVED,
+                requisition_line=line,
+            )
+    return requisition
+
+
+def _register_requisition_area() -> None:
+    from functools import partial
+
+    from chemicals.models import Requisition
+
+    WORLDS.setdefault(Requisition, _rq_requisition)
+    by_url = {
+        "requisition_detail": (_rq_requisition, [{}]),
+        "requisition_slip": (_rq_requisition, [{}]),
+        "requisition_edit": (
+            _rq_requisition,
+            [{"source": "centre_virtual", "lines-TOTAL_FORMS": "0", "lines-INITIAL_FORMS": "0", "purpose": "OUTSIDER"}],
+        ),
+        "requisition_submit": (_rq_requisition, [{}]),
+        "requisition_withdraw": (partial(_rq_requisition, status="lab_review"), [{}]),
+        "requisition_review": (
+            partial(_rq_requisition, status="office_review"),
+            [{"decision": "approve"}, {"decision": "reject", "reason": "outsider"}],
+        ),
+        "requisition_stock": (partial(_rq_requisition, status="approved"), [{}]),
+        "requisition_pay": (
+            partial(_rq_requisition, status="stocked", payment_status="unpaid"),
+            [{"reference": "OUTSIDER"}],
+        ),
+        "requisition_payment": (
+            partial(_rq_requisition, status="stocked", payment_status="awaiting"),
+            [{"action": "confirm"}, {"action": "reject", "reason": "outsider"}],
+        ),
+        "requisition_issue": (partial(_rq_requisition, status="stocked", payment_status="paid"), [{}]),
+    }
+    for name, (make, bodies) in by_url.items():
+        WORLDS_BY_URL[f"chemicals:{name}"] = make
+        OWNERS_BY_URL[f"chemicals:{name}"] = "alice"
+        POST_BODIES_BY_URL[f"chemicals:{name}"] = bodies
+
+
+_register_requisition_area()
+
+
+# ==== chemicals area: ledger ====
+# A package issued to a lab of acme turned university, and a student's used-up declaration of it awaiting the
+# supervising teacher. alice (acme's administrator, a central role) reads the pages; an outsider's use,
+# declaration or decision that slipped through would show in the snapshot (the package or declaration row,
+# review records, operation log, notifications).
+
+
+def _lg_package(world):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from chemicals.models import Chemical, Package, Store
+
+    lab = _uni_lab(world)
+    with scopes_disabled():
+        chemical = Chemical.objects.get_or_create(cas_number="64-17-5", defaults={"name_zh": "乙醇", "unit": "mL"})[0]
+        store = Store.objects.create(enterprise=world.acme, kind=Store.Kind.LAB, lab=lab, name="有机化学实验室库房")
+        return Package.objects.create(
+            enterprise=world.acme,
+            code="ISO-LG-1",
+            chemical=chemical,
+            size=Decimal("500"),
+            remaining=Decimal("500"),
+            store=store,
+            owner_lab=lab,
+            status=Package.Status.ISSUED,
+            issued_at=timezone.now() - timedelta(days=30),
+        )
+
+
+def _lg_declaration(world):
+    from chemicals.models import UsedUpDeclaration
+
+    package = _lg_package(world)
+    teacher = MembershipFactory(
+        user=UserFactory(username="lg_iso_teacher"),
+        enterprise=world.acme,
+        role=Membership.Role.TEACHER,
+        department=package.owner_lab,
+    )
+    student = MembershipFactory(
+        user=UserFactory(username="lg_iso_student"),
+        enterprise=world.acme,
+        role=Membership.Role.STUDENT,
+        department=package.owner_lab,
+        supervisor=teacher.user,
+    )
+    with scopes_disabled():
+        return UsedUpDeclaration.objects.create(
+            enterprise=world.acme, package=package, declared_by=student.user, reviewer=teacher.user
+        )
+
+
+def _register_ledger_area() -> None:
+    from chemicals.models import Package, UsedUpDeclaration
+
+    WORLDS.setdefault(Package, _lg_package)
+    WORLDS.setdefault(UsedUpDeclaration, _lg_declaration)
+    use = {"used_on": "2020-01-02", "quantity": "1", "purpose": "OUTSIDER"}
+    by_url = {
+        "ledger_lab": (_uni_lab, [{}]),
+        "ledger_package": (_lg_package, [{}]),
+        "ledger_package_pdf": (_lg_package, [{}]),
+        "ledger_record": (_lg_package, [use]),
+        "ledger_declare": (_lg_package, [{"note": "OUTSIDER"}]),
+        "ledger_declaration_review": (
+            _lg_declaration,
+            [{"decision": "accept"}, {"decision": "reject", "reason": "outsider"}],
+        ),
+    }
+    for name, (make, bodies) in by_url.items():
+        WORLDS_BY_URL[f"chemicals:{name}"] = make
+        OWNERS_BY_URL[f"chemicals:{name}"] = "alice"
+        POST_BODIES_BY_URL[f"chemicals:{name}"] = bodies
+
+
+_register_ledger_area()
+
+
+# ==== chemicals area: waste ====
+# Waste collection of acme turned university: a route, an open collection (deadline ahead), a lab's registration
+# on it (with a collected package) and a barrel request. alice (acme's administrator, a central role) reads them;
+# the centre's steps are hers through a custom role with the centre's feature; cancelling a registration is the
+# lab's (its teacher, ``world.ws_teacher``). An outsider's mark-collected, cancel or delivery would show in the
+# snapshot (statuses, review records, operation log, notifications).
+
+
+def _ws_route(world):
+    from chemicals.models import Campus, WasteRoute
+
+    _acme_as_university(world)
+    with scopes_disabled():
+        campus = Campus.objects.get_or_create(enterprise=world.acme, name="北校区")[0]
+        return WasteRoute.objects.get_or_create(
+            enterprise=world.acme, name="北校区路线", defaults={"campus": campus, "stops": ["理科楼", "动科学院"]}
+        )[0]
+
+
+def _ws_centre_alice(world) -> None:
+    """alice may run the centre's steps (a custom role with the centre's feature)."""
+    from enterprises.models import Role
+
+    with scopes_disabled():
+        role = Role.objects.get_or_create(
+            enterprise=world.acme, name="危化品服务中心", defaults={"permissions": ["chemicals.centre"]}
+        )[0]
+        world.alice.custom_roles.add(role)
+
+
+def _ws_collection(world):
+    from datetime import timedelta
+
+    from chemicals.models import WasteCollection
+
+    _ws_route(world)
+    _ws_centre_alice(world)
+    day = timezone.localdate() + timedelta(days=3)
+    with scopes_disabled():
+        return WasteCollection.objects.create(
+            enterprise=world.acme,
+            collection_date=day,
+            registration_deadline=timezone.now() + timedelta(days=2),
+            note="iso",
+        )
+
+
+def _ws_registration(world):
+    from decimal import Decimal
+
+    from chemicals.models import Chemical, Package, Store, WasteItem, WasteRegistration
+
+    collection = _ws_collection(world)
+    lab = _uni_lab(world)
+    world.ws_teacher = MembershipFactory(
+        user=UserFactory(username="ws_iso_teacher"),
+        enterprise=world.acme,
+        role=Membership.Role.TEACHER,
+        department=lab,
+        profile_completed_at=timezone.now(),
+    )
+    with scopes_disabled():
+        registration = WasteRegistration.objects.create(
+            enterprise=world.acme,
+            collection=collection,
+            lab=lab,
+            route=_ws_route(world),
+            building="理科楼",
+            room="101",
+            registered_by=world.ws_teacher.user,
+            phone="13800000000",
+        )
+        WasteItem.objects.create(
+            enterprise=world.acme, registration=registration, category=WasteItem.Category.CHEMICAL_LIQUID, quantity=1
+        )
+        store = Store.objects.create(enterprise=world.acme, name="有机化学实验室库房", kind=Store.Kind.LAB, lab=lab)
+        chemical = Chemical.objects.get_or_create(cas_number="64-17-5", defaults={"name_zh": "乙醇", "unit": "mL"})[0]
+        Package.objects.create(
+            enterprise=world.acme,
+            code="ISO-WASTE-1",
+            chemical=chemical,
+            size=Decimal("500"),
+            remaining=Decimal("0"),
+            store=store,
+            owner_lab=lab,
+            status=Package.Status.COLLECTED,
+            collected_at=timezone.now(),
+            waste_registration=registration,
+        )
+    return registration
+
+
+def _ws_barrel_request(world):
+    from chemicals.models import BarrelRequest, WasteItem
+
+    route = _ws_route(world)
+    _ws_centre_alice(world)
+    lab = _uni_lab(world)
+    with scopes_disabled():
+        return BarrelRequest.objects.create(
+            enterprise=world.acme,
+            lab=lab,
+            campus=route.campus,
+            kind=WasteItem.Category.CHEMICAL_LIQUID,
+            quantity=2,
+            requested_by=world.alice.user,
+        )
+
+
+def _register_waste_area() -> None:
+    from chemicals.models import BarrelRequest, WasteCollection, WasteRegistration, WasteRoute
+
+    WORLDS.setdefault(WasteRoute, _ws_route)
+    WORLDS.setdefault(WasteCollection, _ws_collection)
+    WORLDS.setdefault(WasteRegistration, _ws_registration)
+    WORLDS.setdefault(BarrelRequest, _ws_barrel_request)
+    WORLDS_BY_URL["chemicals:waste_route_edit"] = lambda world: (_ws_centre_alice(world), _ws_route(world))[1]
+    POST_BODIES_BY_URL["chemicals:waste_route_edit"] = [{"campus": "", "name": "outsider", "stops": "x"}]
+    for name in ("waste_collection_detail", "waste_collection_edit", "waste_collection_collected"):
+        OWNERS_BY_URL[f"chemicals:{name}"] = "alice"
+    POST_BODIES_BY_URL["chemicals:waste_collection_edit"] = [{"collection_date": "2030-01-03", "note": "outsider"}]
+    OWNERS_BY_URL["chemicals:waste_registration_detail"] = "alice"
+    OWNERS_BY_URL["chemicals:waste_registration_cancel"] = "ws_teacher"
+    for name in ("waste_barrel_deliver", "waste_barrel_cancel"):
+        OWNERS_BY_URL[f"chemicals:{name}"] = "alice"
+
+
+_register_waste_area()
+
+
+# ==== chemicals area: termination ====
+
+
+# ==== chemicals area: majorhazards ====
+# A saved GB 18218 assessment of acme (a plain enterprise: any enterprise assesses its own units) and a centre's
+# physical store of acme turned university (assessed from live inventory). alice (acme's administrator) opens
+# both; an outsider's "save as a snapshot" would add an assessment and an operation-log entry (the snapshot).
+
+
+def _mh_assessment(world):
+    from decimal import Decimal
+
+    from chemicals.models import HazardSourceAssessment, HazardSourceLine
+
+    with scopes_disabled():
+        assessment = HazardSourceAssessment.objects.create(
+            enterprise=world.acme,
+            name="甲类仓库",
+            people_exposed=60,
+            alpha=Decimal("1.5"),
+            s_value=Decimal("10"),
+            r_value=Decimal("30"),
+            is_major=True,
+            grade=3,
+            assessed_by=world.alice.user,
+        )
+        HazardSourceLine.objects.create(
+            enterprise=world.acme,
+            assessment=assessment,
+            name="二氧化硫",
+            quantity_t=Decimal("200"),
+            critical_quantity_t=Decimal("20"),
+            beta=Decimal("2"),
+        )
+    return assessment
+
+
+def _mh_store(world):
+    from chemicals.models import Store
+
+    _acme_as_university(world)
+    with scopes_disabled():
+        return Store.objects.create(enterprise=world.acme, name="北校区危化品库", kind=Store.Kind.CENTRE_PHYSICAL)
+
+
+def _register_majorhazards_area() -> None:
+    from chemicals.models import HazardSourceAssessment, Store
+
+    for name in ("major_hazard_detail", "major_hazard_pdf"):
+        WORLDS_BY_URL[f"chemicals:{name}"] = _mh_assessment
+        OWNERS_BY_URL[f"chemicals:{name}"] = "alice"
+    WORLDS_BY_URL["chemicals:major_hazard_store"] = _mh_store
+    OWNERS_BY_URL["chemicals:major_hazard_store"] = "alice"
+    POST_BODIES_BY_URL["chemicals:major_hazard_store"] = [{"people_exposed": "5"}]
+    WORLDS.setdefault(HazardSourceAssessment, _mh_assessment)
+    WORLDS.setdefault(Store, _mh_store)
+
+
+_register_majorhazards_area()
+
+
+# ==== chemicals area: figures ====
+
+
 def outsiders_for(model: type[models.Model] | None) -> tuple[str, ...]:
     return OUTSIDERS + EXTRA_OUTSIDERS.get(model, ())
 

@@ -331,3 +331,21 @@ def test_load_reference_data_loads_the_economic_classes_once(db):
     total = EconomicClass.objects.count()
     assert f"{total} new economic classes" in first.getvalue()
     assert "0 new economic classes" in second.getvalue()
+
+
+def test_load_reference_data_loads_the_chemicals_catalogue_once(db):
+    # A deployment without the demo still gets the starter catalogue of lab chemicals.
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from chemicals.models import Chemical
+
+    first, second = StringIO(), StringIO()
+    call_command("load_reference_data", stdout=first)
+    total = Chemical.objects.count()
+    call_command("load_reference_data", stdout=second)
+    assert total > 50
+    assert f"{total} new and 0 updated chemicals" in first.getvalue()
+    assert "0 new and 0 updated chemicals" in second.getvalue()
+    assert Chemical.objects.count() == total

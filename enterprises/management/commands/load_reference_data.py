@@ -8,7 +8,10 @@ from ...reference import load_bodies, load_economic_classes, load_regions
 
 
 class Command(BaseCommand):
-    help = "Load regions, supervisory bodies, economic classes and shared risk points from fixtures/ (idempotent)."
+    help = (
+        "Load regions, supervisory bodies, economic classes, shared risk points and the chemicals catalogue from "
+        "fixtures/ (idempotent)."
+    )
 
     def handle(self, *args, **options) -> None:
         with scopes_disabled():
@@ -18,9 +21,13 @@ class Command(BaseCommand):
             from hazards.risk_library import load_shared_risk_points
 
             shared_risk_points = load_shared_risk_points()
+            from chemicals.reference import load_chemicals
+
+            chemicals = load_chemicals()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Reference data loaded: {regions} new regions, {bodies} new bodies, "
-                f"{economic_classes} new economic classes, {shared_risk_points} new shared risk points."
+                f"{economic_classes} new economic classes, {shared_risk_points} new shared risk points, "
+                f"{chemicals.created} new and {chemicals.updated} updated chemicals."
             )
         )

@@ -160,4 +160,8 @@ class Command(BaseCommand):
         from enterprises.demo_university import setup_demo_university
 
         created += setup_demo_university(self._user)
+        # The chemicals service: stores, stock, routes, a purchase round and orders at every step.
+        from chemicals.demo import seed_chemicals_demo
+
+        created += seed_chemicals_demo(self._user).get("accounts", 0)
         return created
