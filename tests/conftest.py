@@ -177,3 +177,13 @@ def browser():
 @pytest.fixture
 def db_vendor(db) -> str:
     return connection.vendor
+
+
+@pytest.fixture
+def english_messages():
+    """Assert a service's message in its English source text: the site's default language is Chinese, and the
+    catalogue translates every message. Thread workers (race tests) activate it themselves."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

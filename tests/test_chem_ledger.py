@@ -30,6 +30,8 @@ from .chem_world import build_chem
 from .factories import actor_for
 from .university_world import student
 
+pytestmark = pytest.mark.usefixtures("english_messages")
+
 P = Package.Status
 D = UsedUpDeclaration.Status
 TODAY = timezone.localdate

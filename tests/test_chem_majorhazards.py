@@ -17,6 +17,8 @@ from chemicals import gb18218
 from chemicals.gb18218 import GB18218Error, Line, assess
 from chemicals.validators import validate_cas_number
 
+pytestmark = pytest.mark.usefixtures("english_messages")
+
 D = Decimal
 
 

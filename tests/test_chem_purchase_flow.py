@@ -21,6 +21,8 @@ from safety.tenancy import scopes_disabled
 
 from .chem_purchase_helpers import Purchase, build_purchase, make_round, packages_of, records_of, reload
 
+pytestmark = pytest.mark.usefixtures("english_messages")
+
 S = OrderStatus
 P = PaymentStatus
 

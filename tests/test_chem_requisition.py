@@ -35,7 +35,7 @@ from .chem_requisition_helpers import (
 )
 from .chem_world import build_chem, make_package
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 P = Package.Status
 
 

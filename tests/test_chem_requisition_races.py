@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from approvals.models import Node
 from chemicals import services
@@ -19,7 +20,7 @@ from .chem_termination_helpers import actor_of, records_of, run_together
 from .chem_world import build_chem
 from .university_world import member
 
-pytestmark = [pytest.mark.race, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.race, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("english_messages")]
 P = Package.Status
 
 
@@ -72,13 +73,24 @@ def test_two_requisitions_reach_for_the_same_package(chem):
     first = approve_to_office(chem, write(chem, "s_active", SRC.CENTRE_PHYSICAL, [(chem.ethanol, "500", 1)]))
     second = approve_to_office(chem, write(chem, "s_active", SRC.CENTRE_PHYSICAL, [(chem.ethanol, "500", 1)]))
     wanted = north[0].pk
+
+    def in_english(call):
+        # Translation is per thread: the workers would answer in the site's default language, Chinese.
+        def run():
+            with translation.override("en"):
+                return call()
+
+        return run
+
     outcome = run_together(
         [
-            lambda req=req, who=who: services.requisition_stock(
-                actor=actor_of(who),
-                pk=req.pk,
-                unit_prices={_line_pk(req): Decimal("5")},
-                packages={_line_pk(req): [wanted]},
+            in_english(
+                lambda req=req, who=who: services.requisition_stock(
+                    actor=actor_of(who),
+                    pk=req.pk,
+                    unit_prices={_line_pk(req): Decimal("5")},
+                    packages={_line_pk(req): [wanted]},
+                )
             )
             for req, who in ((first, chem.centre.pk), (second, chem.centre2.pk))
         ]

@@ -28,6 +28,8 @@ from safety.tenancy import scopes_disabled
 
 from .chem_world import build_chem
 
+pytestmark = pytest.mark.usefixtures("english_messages")
+
 S = OrderStatus
 
 

@@ -19,7 +19,7 @@ from safety.tenancy import scopes_disabled
 from .chem_waste_helpers import C, build_waste, collection, held, in_use, kg, register, reload, used_up
 
 SH = waste_schedule.SHANGHAI
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 
 
 def sh(*args) -> datetime:
