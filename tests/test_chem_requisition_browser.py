@@ -72,7 +72,7 @@ def log_in(page, expect, username: str) -> None:
 
 
 def approve_from_queue(page, expect, number: str) -> None:
-    page.goto("/requisitions/review/")
+    page.goto("/chemicals/requisitions/review/")
     page.locator(f"[data-testid=requisition-row][data-number='{number}']").get_by_test_id("requisition-link").click()
     page.get_by_test_id("action-review").click()
     page.locator("input[name=decision][value=approve]").check()
@@ -87,7 +87,7 @@ def test_teacher_requisitions_from_the_lab_store_and_sees_step_7(new_page, expec
 
     teacher = new_page()
     log_in(teacher, expect, "t_alice")
-    teacher.goto("/requisitions/")
+    teacher.goto("/chemicals/requisitions/")
     teacher.get_by_test_id("requisition-new").click()
     form = teacher.get_by_test_id("requisition-form")
     expect(form.locator("#id_source")).to_have_value("lab")
@@ -113,7 +113,7 @@ def test_teacher_requisitions_from_the_lab_store_and_sees_step_7(new_page, expec
     expect(office.locator(".status-guide")).to_have_attribute("data-step", "5")
 
     centre = new_page_logged(new_page, expect, "centre")
-    centre.goto("/requisitions/centre/")
+    centre.goto("/chemicals/requisitions/centre/")
     centre.locator(f"[data-testid=requisition-row][data-number='{number}']").get_by_test_id("centre-action").click()
     centre.get_by_test_id("issue-submit").click()
     expect(centre.get_by_test_id("requisition-status")).to_have_attribute("data-status", "completed")
