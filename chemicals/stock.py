@@ -84,3 +84,19 @@ def check_stock_limit(lab: Department, requested_kg: Decimal) -> StockCheck:
         rest = [p for p in packages if p.status != Package.Status.USED_UP]
         check.to_close_out = used_up + rest
     return check
+
+
+def gauge(lab: Department) -> dict:
+    """The stock-limit gauge shown on the lab's pages: what it holds (kg) of its limit, a percentage (capped at
+    100) and a Bootstrap colour (warning from 80 %, danger at the limit)."""
+    held = held_kg(lab)
+    limit = lab.stock_limit
+    percent = None
+    if limit:
+        percent = min(Decimal(100), held * 100 / limit).quantize(Decimal("1"))
+    level = "success"
+    if percent is not None and percent >= 100:
+        level = "danger"
+    elif percent is not None and percent >= 80:
+        level = "warning"
+    return {"held_kg": held, "limit_kg": limit, "percent": percent, "level": level}

@@ -101,11 +101,17 @@ urlpatterns = [
     path("chemicals/requisitions/<int:pk>/", views.RequisitionDetailView.as_view(), name="requisition_detail"),
     path("chemicals/requisitions/<int:pk>/edit/", views.RequisitionEditView.as_view(), name="requisition_edit"),
     path("chemicals/requisitions/<int:pk>/submit/", views.RequisitionSubmitView.as_view(), name="requisition_submit"),
-    path("chemicals/requisitions/<int:pk>/withdraw/", views.RequisitionWithdrawView.as_view(), name="requisition_withdraw"),
+    path(
+        "chemicals/requisitions/<int:pk>/withdraw/",
+        views.RequisitionWithdrawView.as_view(),
+        name="requisition_withdraw",
+    ),
     path("chemicals/requisitions/<int:pk>/review/", views.RequisitionReviewView.as_view(), name="requisition_review"),
     path("chemicals/requisitions/<int:pk>/stock/", views.RequisitionStockView.as_view(), name="requisition_stock"),
     path("chemicals/requisitions/<int:pk>/pay/", views.RequisitionPayView.as_view(), name="requisition_pay"),
-    path("chemicals/requisitions/<int:pk>/payment/", views.RequisitionPaymentView.as_view(), name="requisition_payment"),
+    path(
+        "chemicals/requisitions/<int:pk>/payment/", views.RequisitionPaymentView.as_view(), name="requisition_payment"
+    ),
     path("chemicals/requisitions/<int:pk>/issue/", views.RequisitionIssueView.as_view(), name="requisition_issue"),
     path("chemicals/requisitions/<int:pk>/slip.pdf", views.RequisitionSlipView.as_view(), name="requisition_slip"),
     # ==== area: ledger ====

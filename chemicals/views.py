@@ -28,7 +28,7 @@ from safety.pdf import pdf_response
 from safety.qr import qr_svg_data_uri
 from safety.views import ExportableListMixin, ScopedObjectMixin, safe_next
 
-from . import filters, forms, gb18218, selectors, services, storage_rules, tables, tiers, waste_schedule
+from . import filters, forms, gb18218, selectors, services, stock, storage_rules, tables, tiers, waste_schedule
 from .models import (
     BarrelRequest,
     Campus,
@@ -1758,22 +1758,7 @@ def _lg_errors_to_form(form, exc: ValidationError) -> None:
 
 
 def _lg_gauge(lab) -> dict:
-    """The stock-limit gauge: what the lab holds (kg, stock.held_kg) of its limit."""
-    from decimal import Decimal
-
-    from . import stock
-
-    held = stock.held_kg(lab)
-    limit = lab.stock_limit
-    percent = None
-    if limit:
-        percent = min(Decimal(100), held * 100 / limit).quantize(Decimal("1"))
-    level = "success"
-    if percent is not None and percent >= 100:
-        level = "danger"
-    elif percent is not None and percent >= 80:
-        level = "warning"
-    return {"held_kg": held, "limit_kg": limit, "percent": percent, "level": level}
+    return stock.gauge(lab)
 
 
 def _lg_package_page(request, package, *, form=None, declare_form=None, status: int = 200) -> HttpResponse:

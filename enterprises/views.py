@@ -1991,10 +1991,12 @@ class UniversityLabView(ScopedObjectMixin, View):
             .select_related("user")
             .order_by("role", "user__full_name", "pk")
         )
+        from chemicals import stock  # the chemicals app's read: how much of the limit the lab uses now
+
         return render(
             request,
             "enterprises/university/lab.html",
-            {"lab": lab, "form": form or LabForm(lab=lab), "members": list(members)},
+            {"lab": lab, "form": form or LabForm(lab=lab), "members": list(members), "gauge": stock.gauge(lab)},
             status=400 if form is not None else 200,
         )
 

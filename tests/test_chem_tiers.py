@@ -341,3 +341,39 @@ def test_stock_limit(chem, held, requested, allowed):
         if held:
             # The used-up package is named first: closing it out frees quota fastest.
             assert check.to_close_out[0].status == "used_up"
+
+
+def test_the_lab_page_shows_how_much_of_the_stock_limit_is_used(chem, login):
+    # Whoever sets a lab's limit sees what the lab holds now (packages not yet collected count by full size).
+    from django.urls import reverse
+
+    from .chem_world import make_package
+
+    make_package(chem.organic_store, chem.ethanol, "500", status="issued", owner_lab=chem.uni.organic)
+    make_package(chem.organic_store, chem.ethanol, "1000", status="used_up", owner_lab=chem.uni.organic)
+    make_package(chem.organic_store, chem.ethanol, "1000", status="collected", owner_lab=chem.uni.organic)
+    page = login(chem.uni.officer).get(reverse("enterprises:university_lab", args=[chem.uni.organic.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-held="1.500"' in html and 'data-limit="50.000"' in html
+    assert page.context["gauge"]["percent"] == 3 and page.context["gauge"]["level"] == "success"
+
+
+GAUGE_LEVELS = [("0", None, None, "success"), ("40", "50", 80, "warning"), ("50", "50", 100, "danger")]
+
+
+@pytest.mark.parametrize("held, limit, percent, level", GAUGE_LEVELS)
+def test_gauge_levels(chem, held, limit, percent, level):
+    from chemicals import stock
+
+    from .chem_world import make_package
+
+    lab = chem.uni.analytic
+    with scopes_disabled():
+        type(lab).objects.filter(pk=lab.pk).update(stock_limit=None if limit is None else Decimal(limit))
+        lab.refresh_from_db()
+    if held != "0":
+        make_package(chem.analytic_store, chem.methanol, held, status="issued", owner_lab=lab)
+    with scopes_disabled():
+        gauge = stock.gauge(lab)
+    assert (gauge["held_kg"], gauge["percent"], gauge["level"]) == (Decimal(held), percent, level)
