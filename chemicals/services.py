@@ -21,7 +21,6 @@ from approvals import audit
 from approvals.engine import (
     Notice,
     TransitionRefused,
-    already_decided_message,
     lock_subject,
     perform_transition,
     record_review,
@@ -599,24 +598,17 @@ def purchase_request_submit(*, actor: Actor, pk: int) -> PurchaseRequest:
 
 def purchase_request_withdraw(*, actor: Actor, pk: int) -> PurchaseRequest:
     # tiers builds its queryset before perform_transition opens the scope: open it here (callers outside a request).
-    with actor_scope(actor):
-        return tiers.order_withdraw(actor=actor, model=PurchaseRequest, pk=pk)
+    return tiers.order_withdraw(actor=actor, model=PurchaseRequest, pk=pk)
 
 
 def purchase_request_review(
     *, actor: Actor, pk: int, approve: bool, reason: str = "", seen_status: str = ""
 ) -> PurchaseRequest:
-    """Decide the request's current step (tiers.order_review). ``seen_status`` is the step the reviewer had on
-    screen: when someone else decided it meanwhile, the reviewer is told who and when instead of a bare 403."""
-    with actor_scope(actor), transaction.atomic():
-        order = lock_subject(tiers.orders_for(actor, PurchaseRequest), pk)
-        if seen_status and order.status != seen_status:
-            raise TransitionRefused(already_decided_message(order, "status"))
-        if not tiers.may_review(actor, order):
-            if order.status not in tiers.NODE_OF_STATUS:
-                raise TransitionRefused(already_decided_message(order, "status"))
-            raise PermissionDenied(_("You do not decide this step of the request."))
-        return tiers.order_review(actor=actor, model=PurchaseRequest, pk=pk, approve=approve, reason=reason)
+    """Decide the request's current step. ``seen_status`` is the step the reviewer had on screen: when someone
+    else decided it meanwhile, the reviewer is told who and when (tiers.order_review)."""
+    return tiers.order_review(
+        actor=actor, model=PurchaseRequest, pk=pk, approve=approve, reason=reason, seen_status=seen_status or None
+    )
 
 
 def _pu_window_check(order: PurchaseRequest) -> str | None:
@@ -764,18 +756,15 @@ def purchase_stock_in(
 def purchase_pay(*, actor: Actor, pk: int, reference: str) -> PurchaseRequest:
     if not (reference or "").strip():
         raise ValidationError({"reference": [_("Enter the reference of your payment so the centre can find it.")]})
-    with actor_scope(actor):
-        return tiers.order_pay(actor=actor, model=PurchaseRequest, pk=pk, reference=reference)
+    return tiers.order_pay(actor=actor, model=PurchaseRequest, pk=pk, reference=reference)
 
 
 def purchase_confirm_payment(*, actor: Actor, pk: int) -> PurchaseRequest:
-    with actor_scope(actor):
-        return tiers.order_confirm_payment(actor=actor, model=PurchaseRequest, pk=pk)
+    return tiers.order_confirm_payment(actor=actor, model=PurchaseRequest, pk=pk)
 
 
 def purchase_reject_payment(*, actor: Actor, pk: int, reason: str) -> PurchaseRequest:
-    with actor_scope(actor):
-        return tiers.order_reject_payment(actor=actor, model=PurchaseRequest, pk=pk, reason=reason)
+    return tiers.order_reject_payment(actor=actor, model=PurchaseRequest, pk=pk, reason=reason)
 
 
 def _pu_payment_confirmed(actor: Actor, order: PurchaseRequest) -> None:
@@ -1020,8 +1009,7 @@ def requisition_submit(*, actor: Actor, pk: int) -> Requisition:
 
 
 def requisition_withdraw(*, actor: Actor, pk: int) -> Requisition:
-    with actor_scope(actor):
-        return tiers.order_withdraw(actor=actor, model=Requisition, pk=pk)
+    return tiers.order_withdraw(actor=actor, model=Requisition, pk=pk)
 
 
 def requisition_review(*, actor: Actor, pk: int, approve: bool, reason: str = "") -> Requisition:
@@ -1029,18 +1017,15 @@ def requisition_review(*, actor: Actor, pk: int, approve: bool, reason: str = ""
 
 
 def requisition_pay(*, actor: Actor, pk: int, reference: str = "") -> Requisition:
-    with actor_scope(actor):
-        return tiers.order_pay(actor=actor, model=Requisition, pk=pk, reference=reference)
+    return tiers.order_pay(actor=actor, model=Requisition, pk=pk, reference=reference)
 
 
 def requisition_confirm_payment(*, actor: Actor, pk: int) -> Requisition:
-    with actor_scope(actor):
-        return tiers.order_confirm_payment(actor=actor, model=Requisition, pk=pk)
+    return tiers.order_confirm_payment(actor=actor, model=Requisition, pk=pk)
 
 
 def requisition_reject_payment(*, actor: Actor, pk: int, reason: str) -> Requisition:
-    with actor_scope(actor):
-        return tiers.order_reject_payment(actor=actor, model=Requisition, pk=pk, reason=reason)
+    return tiers.order_reject_payment(actor=actor, model=Requisition, pk=pk, reason=reason)
 
 
 # ---- submit checks (chemicals.tiers.SUBMIT_CHECKS) ----

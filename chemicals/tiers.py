@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from approvals import audit
@@ -262,8 +262,6 @@ def order_submit(*, actor: Actor, model: type[ThreeTierOrder], pk: int) -> Three
     with actor_scope(actor), transaction.atomic():
         order = lock_subject(orders_for(actor, model), pk)
         if order.submitter_id != actor.user.pk:
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied(_("Only the person who wrote the order submits it."))
         if not order.lines.exists():
             raise TransitionRefused(_("Add at least one chemical before submitting."))
@@ -334,6 +332,9 @@ def order_review(
             from approvals.engine import already_decided_message
 
             raise TransitionRefused(already_decided_message(current, "status"))
+        # Who decides comes before what blocks the decision: an outsider to this step learns nothing of the lab.
+        if not may_review(actor, current):
+            raise PermissionDenied(_("You may not take this decision."))
         if approve:
             _run_checks(REVIEW_CHECKS, current)
 
@@ -481,7 +482,3 @@ def order_reject_payment(*, actor: Actor, model: type[ThreeTierOrder], pk: int, 
 def last_review_time(order: ThreeTierOrder):
     """The time the 5-day clock runs from: the last review or submission (seed 000's 上次审核时间)."""
     return order.last_reviewed_at or order.submitted_at or order.created_at
-
-
-def now():
-    return timezone.now()

@@ -8,19 +8,14 @@ harness, for tests/test_chem_termination*.py and tests/test_chem_ledger*.py.
 from __future__ import annotations
 
 import itertools
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.utils import timezone
 
-from approvals.engine import TransitionRefused
 from approvals.models import ReviewRecord
 from chemicals.models import (
     OrderStatus,
@@ -35,6 +30,7 @@ from safety.actors import Actor
 from safety.tenancy import scopes_disabled
 
 from .chem_world import Chem
+from .races import Outcome, run_together  # noqa: F401  (re-exported: the chemicals race tests import them here)
 
 S = OrderStatus
 _numbers = itertools.count(1)
@@ -121,46 +117,6 @@ def records_of(obj) -> list[ReviewRecord]:
 
 
 # ---- races -------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Outcome:
-    successes: list[Any] = field(default_factory=list)
-    refusals: list[Exception] = field(default_factory=list)
-    errors: list[BaseException] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def add(self, kind: str, value: Any) -> None:
-        with self.lock:
-            getattr(self, kind).append(value)
-
-
-def run_together(calls: list[Callable[[], Any]], timeout: float = 60) -> Outcome:
-    """Run the calls in threads (each with its own connection), released together by a barrier. Refusals a
-    user sees (TransitionRefused, ValidationError) are collected; anything else fails the test."""
-    outcome = Outcome()
-    barrier = threading.Barrier(len(calls))
-
-    def worker(call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=timeout)
-            outcome.add("successes", call())
-        except (TransitionRefused, ValidationError) as exc:
-            outcome.add("refusals", exc)
-        except BaseException as exc:
-            outcome.add("errors", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=timeout)
-    assert not any(t.is_alive() for t in threads), "a thread is stuck (lock wait?)"
-    close_old_connections()
-    assert not outcome.errors, f"unexpected errors: {outcome.errors!r}"
-    return outcome
 
 
 def actor_of(membership_pk: int) -> Actor:

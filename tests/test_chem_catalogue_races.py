@@ -5,60 +5,22 @@ PostgreSQL only (conftest skips race tests elsewhere)."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from functools import partial
 
 import pytest
-from django.db import close_old_connections, connection
 
 from chemicals import services
 from chemicals.models import Package, Store
 from safety.tenancy import actor_scope, scopes_disabled
 
 from .chem_world import build_chem, make_package
+from .races import run_together as _run_together
+
+# The refusal raced for here is the storage-rule clash.
+run_together = partial(_run_together, refused=(services.PlacementClash,))
 
 pytestmark = [pytest.mark.race, pytest.mark.django_db(transaction=True)]
-
-
-@dataclass
-class Outcome:
-    successes: list[Any] = field(default_factory=list)
-    clashes: list[services.PlacementClash] = field(default_factory=list)
-    errors: list[BaseException] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def add(self, kind: str, value: Any) -> None:
-        with self.lock:
-            getattr(self, kind).append(value)
-
-
-def run_together(calls: list[Callable[[], Any]], timeout: float = 60) -> Outcome:
-    outcome = Outcome()
-    barrier = threading.Barrier(len(calls))
-
-    def worker(call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=timeout)
-            outcome.add("successes", call())
-        except services.PlacementClash as exc:
-            outcome.add("clashes", exc)
-        except BaseException as exc:
-            outcome.add("errors", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=timeout)
-    assert not any(t.is_alive() for t in threads), "a thread is stuck (lock wait?)"
-    close_old_connections()
-    assert not outcome.errors, f"unexpected errors: {outcome.errors!r}"
-    return outcome
 
 
 def test_two_incompatible_packages_placed_into_one_cabinet_at_once(world):
@@ -73,11 +35,11 @@ def test_two_incompatible_packages_placed_into_one_cabinet_at_once(world):
         )
 
     outcome = run_together([move(acid), move(base)])
-    assert len(outcome.successes) == 1 and len(outcome.clashes) == 1
+    assert len(outcome.successes) == 1 and len(outcome.refusals) == 1
     with scopes_disabled():
         in_c = list(Package.objects.filter(store=chem.north_store, cabinet="C").values_list("pk", flat=True))
     assert in_c == [outcome.successes[0].pk]
-    assert [c.package.pk for c in outcome.clashes[0].clashes] == in_c
+    assert [c.package.pk for c in outcome.refusals[0].clashes] == in_c
 
 
 def test_two_stock_ins_at_once_get_distinct_codes(world):

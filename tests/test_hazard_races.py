@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -29,6 +28,10 @@ from safety.tenancy import scopes_disabled
 
 from .factories import MembershipFactory, UserFactory
 from .hazard_factories import make_extension, make_hazard, make_listing, photo_upload, reload
+from .races import run_together as _run_together
+
+# Only TransitionRefused counts as a refusal here: a ValidationError would be a failure.
+run_together = partial(_run_together, refused=(TransitionRefused,))
 
 pytestmark = [pytest.mark.race, pytest.mark.django_db(transaction=True)]
 
@@ -38,44 +41,6 @@ S = Hazard.Status
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-
-
-@dataclass
-class Outcome:
-    successes: list[Any] = field(default_factory=list)
-    refusals: list[TransitionRefused] = field(default_factory=list)
-    errors: list[BaseException] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def add(self, kind: str, value: Any) -> None:
-        with self.lock:
-            getattr(self, kind).append(value)
-
-
-def run_together(calls: list[Callable[[], Any]], timeout: float = 60) -> Outcome:
-    outcome = Outcome()
-    barrier = threading.Barrier(len(calls))
-
-    def worker(call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=timeout)
-            outcome.add("successes", call())
-        except TransitionRefused as exc:
-            outcome.add("refusals", exc)
-        except BaseException as exc:
-            outcome.add("errors", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=timeout)
-    assert not any(t.is_alive() for t in threads), "a thread is stuck (lock wait?)"
-    close_old_connections()
-    assert not outcome.errors, f"unexpected errors: {outcome.errors!r}"
-    return outcome
 
 
 def actor_of(membership_pk: int) -> Actor:
